@@ -1,0 +1,78 @@
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Primitives;
+
+namespace Registry.Api.Auth;
+
+/// <summary>
+/// The Docker token service (<c>/service/token</c>): GET with optional Basic credentials, and the
+/// OAuth2 password grant by POST. Grants are what was asked, cut down to what the caller may do.
+/// </summary>
+public static class TokenEndpoints
+{
+    public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/service/token", GetTokenAsync).ExcludeFromDescription();
+        app.MapPost("/service/token", PostTokenAsync).ExcludeFromDescription().DisableAntiforgery();
+        return app;
+    }
+
+    private static async Task GetTokenAsync(HttpContext context, UserAuthenticator users, AccessPolicy policy, TokenService tokens)
+    {
+        var caller = Caller.Anonymous;
+        if (UserAuthenticator.ParseBasic(context.Request.Headers.Authorization) is { } basic)
+        {
+            caller = await users.AuthenticateAsync(basic.User, basic.Password, context.RequestAborted) ?? Caller.Anonymous;
+            if (caller.IsAnonymous) { await UnauthorizedAsync(context); return; }
+        }
+        else if (!StringValues.IsNullOrEmpty(context.Request.Headers.Authorization))
+        {
+            await UnauthorizedAsync(context);
+            return;
+        }
+        await IssueAsync(context, caller, context.Request.Query["scope"], policy, tokens);
+    }
+
+    private static async Task PostTokenAsync(HttpContext context, UserAuthenticator users, AccessPolicy policy, TokenService tokens)
+    {
+        if (!context.Request.HasFormContentType) { await UnauthorizedAsync(context); return; }
+        var form = await context.Request.ReadFormAsync(context.RequestAborted);
+        if (form["grant_type"] != "password") { await UnauthorizedAsync(context, "unsupported_grant_type"); return; }
+        var caller = await users.AuthenticateAsync(form["username"].ToString(), form["password"].ToString(), context.RequestAborted);
+        if (caller is null) { await UnauthorizedAsync(context); return; }
+        await IssueAsync(context, caller, form["scope"], policy, tokens);
+    }
+
+    private static async Task IssueAsync(HttpContext context, Caller caller, StringValues scopes, AccessPolicy policy, TokenService tokens)
+    {
+        var grants = new List<TokenAccess>();
+        foreach (var scope in scopes.SelectMany(s => (s ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)).Take(32))
+        {
+            if (ParseScope(scope) is not { } parsed) continue;
+            if (await policy.GrantAsync(caller, parsed.Type, parsed.Name, parsed.Actions) is { } grant) grants.Add(grant);
+        }
+        var (token, issuedAt) = tokens.Issue(caller.Username, grants);
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsJsonAsync(new TokenResponse(token, token, tokens.LifetimeSeconds, issuedAt.ToString("O")));
+    }
+
+    /// <summary><c>type:name:actions</c>, where the name may itself contain ':' (a registry host with a port).</summary>
+    public static (string Type, string Name, string[] Actions)? ParseScope(string scope)
+    {
+        var first = scope.IndexOf(':');
+        var last = scope.LastIndexOf(':');
+        if (first <= 0 || last <= first + 1) return null;
+        return (scope[..first], scope[(first + 1)..last], scope[(last + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static async Task UnauthorizedAsync(HttpContext context, string message = "invalid credentials")
+    {
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        await context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "UNAUTHORIZED", message } } });
+    }
+
+    private sealed record TokenResponse(
+        [property: JsonPropertyName("token")] string Token,
+        [property: JsonPropertyName("access_token")] string AccessToken,
+        [property: JsonPropertyName("expires_in")] int ExpiresIn,
+        [property: JsonPropertyName("issued_at")] string IssuedAt);
+}

@@ -1,0 +1,26 @@
+namespace Registry.Api.Hosting;
+
+/// <summary>The <c>Registry:*</c> configuration section.</summary>
+public sealed class RegistryOptions
+{
+    public const string Section = "Registry";
+
+    /// <summary>Where the embedded profile keeps its database, blobs and signing key.</summary>
+    public string DataPath { get; set; } = "./.data";
+
+    /// <summary>The admin's password at first start; when unset one is generated and printed once.</summary>
+    public string? AdminPassword { get; set; }
+
+    /// <summary>The <c>service</c> of issued tokens (their audience).</summary>
+    public string TokenService { get; set; } = "registry";
+
+    public string TokenIssuer { get; set; } = "registry-token-issuer";
+
+    /// <summary>Token realm URL; by default built from the request's own scheme and host.</summary>
+    public string? TokenRealm { get; set; }
+
+    public int TokenLifetimeMinutes { get; set; } = 30;
+
+    /// <summary>Largest manifest accepted, in bytes (the spec suggests at least 4 MiB).</summary>
+    public int MaxManifestBytes { get; set; } = 4 << 20;
+}

@@ -1,0 +1,101 @@
+using Registry.Api.Auth;
+using Registry.Grains.Abstractions;
+
+namespace Registry.Api.Oci;
+
+/// <summary>
+/// The distribution API. One catch-all route parses the path into an <see cref="OciRoute"/>,
+/// checks access once, and hands the request to the handler of that resource.
+/// </summary>
+public static class OciApi
+{
+    public static IEndpointRouteBuilder MapOciApi(this IEndpointRouteBuilder app)
+    {
+        app.Map("/v2", DispatchAsync).ExcludeFromDescription();
+        app.Map("/v2/{**path}", DispatchAsync).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task DispatchAsync(HttpContext context, OciServices s, string? path = null)
+    {
+        context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
+        if (!OciRoute.TryParse(path ?? "", out var route)) { await OciErrors.WriteAsync(context, OciErrorCode.RouteUnknown, context.Request.Path); return; }
+        var caller = await s.Authenticator.IdentifyAsync(context);
+        if (caller is null) { await s.Authenticator.ChallengeAsync(context, null, detail: "invalid credentials"); return; }
+
+        switch (route.Kind)
+        {
+            case OciRouteKind.Base:
+                if (caller.IsAnonymous) { await s.Authenticator.ChallengeAsync(context, null); return; }
+                context.Response.ContentType = "application/json";
+                await context.Response.WriteAsync("{}");
+                return;
+            case OciRouteKind.Catalog:
+                if (!IsMethod(context, HttpMethods.Get)) { await OciErrors.WriteAsync(context, OciErrorCode.Unsupported); return; }
+                if (!AccessPolicy.CanListCatalog(caller)) { await DenyAsync(context, s, caller, "registry:catalog:*", null); return; }
+                await ListingEndpoints.CatalogAsync(context, s);
+                return;
+        }
+
+        if (!RepositoryName.IsValid(route.Name)) { await OciErrors.WriteAsync(context, OciErrorCode.NameInvalid, route.Name); return; }
+        if (Handler(context.Request.Method, route.Kind) is not { } handler) { await OciErrors.WriteAsync(context, OciErrorCode.Unsupported); return; }
+        var needed = Needed(context.Request.Method, route.Kind);
+        var allowed = await s.Policy.AllowedAsync(caller, route.Name);
+        if (!allowed.Contains(needed))
+        {
+            var actions = needed == Actions.Pull ? "pull" : needed == Actions.Push ? "pull,push" : needed;
+            await DenyAsync(context, s, caller, $"repository:{route.Name}:{actions}", route.Name);
+            return;
+        }
+        await handler(context, route, s, caller);
+    }
+
+    private delegate Task OciHandler(HttpContext context, OciRoute route, OciServices s, Caller caller);
+
+    private static OciHandler? Handler(string method, OciRouteKind kind) => (kind, method) switch
+    {
+        (OciRouteKind.Manifest, "GET" or "HEAD") => (c, r, s, _) => ManifestEndpoints.GetAsync(c, r, s),
+        (OciRouteKind.Manifest, "PUT") => (c, r, s, _) => ManifestEndpoints.PutAsync(c, r, s),
+        (OciRouteKind.Manifest, "DELETE") => (c, r, s, _) => ManifestEndpoints.DeleteAsync(c, r, s),
+        (OciRouteKind.Blob, "GET" or "HEAD") => (c, r, s, _) => BlobEndpoints.GetAsync(c, r, s),
+        (OciRouteKind.Blob, "DELETE") => (c, r, s, _) => BlobEndpoints.DeleteAsync(c, r, s),
+        (OciRouteKind.UploadStart, "POST") => UploadEndpoints.StartAsync,
+        (OciRouteKind.Upload, "GET") => (c, r, s, _) => UploadEndpoints.StatusAsync(c, r, s),
+        (OciRouteKind.Upload, "PATCH") => (c, r, s, _) => UploadEndpoints.PatchAsync(c, r, s),
+        (OciRouteKind.Upload, "PUT") => (c, r, s, _) => UploadEndpoints.CompleteAsync(c, r, s),
+        (OciRouteKind.Upload, "DELETE") => (c, r, s, _) => UploadEndpoints.CancelAsync(c, r, s),
+        (OciRouteKind.Tags, "GET") => (c, r, s, _) => ListingEndpoints.TagsAsync(c, r, s),
+        (OciRouteKind.Referrers, "GET") => (c, r, s, _) => ReferrerEndpoints.GetAsync(c, r, s),
+        _ => null,
+    };
+
+    private static string Needed(string method, OciRouteKind kind) => kind switch
+    {
+        OciRouteKind.UploadStart or OciRouteKind.Upload => Actions.Push,
+        _ when HttpMethods.IsGet(method) || HttpMethods.IsHead(method) => Actions.Pull,
+        _ when HttpMethods.IsDelete(method) => Actions.Delete,
+        _ => Actions.Push,
+    };
+
+    /// <summary>
+    /// Anonymous and token callers are challenged (they can get a better token); a signed-in user
+    /// who lacks the right is denied, or told the project does not exist.
+    /// </summary>
+    private static async Task DenyAsync(HttpContext context, OciServices s, Caller caller, string scope, string? repository)
+    {
+        if (caller.IsAnonymous || caller.HasToken)
+        {
+            await s.Authenticator.ChallengeAsync(context, scope, insufficientScope: caller.HasToken);
+            return;
+        }
+        if (repository is not null && !await s.Policy.ProjectExistsAsync(repository))
+        {
+            await OciErrors.WriteAsync(context, OciErrorCode.NameUnknown, $"project {RepositoryName.ProjectOf(repository)} not found");
+            return;
+        }
+        await OciErrors.WriteAsync(context, OciErrorCode.Denied, scope);
+    }
+
+    private static bool IsMethod(HttpContext context, string method) =>
+        string.Equals(context.Request.Method, method, StringComparison.OrdinalIgnoreCase) || HttpMethods.IsHead(context.Request.Method);
+}

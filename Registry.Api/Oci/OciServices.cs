@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+using Registry.Api.Auth;
+using Registry.Api.Hosting;
+using Registry.Grains.Metadata;
+using Registry.Grains.Storage;
+
+namespace Registry.Api.Oci;
+
+/// <summary>What every distribution handler needs, injected once into the dispatcher.</summary>
+public sealed class OciServices(
+    IGrainFactory grains,
+    IBlobStore blobs,
+    IListingStore listings,
+    RequestAuthenticator authenticator,
+    AccessPolicy policy,
+    UploadHashes hashes,
+    RegistryMetrics metrics,
+    IOptions<RegistryOptions> options)
+{
+    public IGrainFactory Grains { get; } = grains;
+    public IBlobStore Blobs { get; } = blobs;
+    public IListingStore Listings { get; } = listings;
+    public RequestAuthenticator Authenticator { get; } = authenticator;
+    public AccessPolicy Policy { get; } = policy;
+    public UploadHashes Hashes { get; } = hashes;
+    public RegistryMetrics Metrics { get; } = metrics;
+    public RegistryOptions Options { get; } = options.Value;
+}

@@ -1,0 +1,22 @@
+using Registry.Api.Auth;
+using Registry.Api.Hosting;
+using Registry.Api.Oci;
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+builder.AddServiceDefaults();
+builder.AddRegistryStorage();
+builder.AddRegistrySilo();
+builder.AddRegistryAuth();
+builder.AddOciApi();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapTokenEndpoints();
+app.MapOciApi();
+
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

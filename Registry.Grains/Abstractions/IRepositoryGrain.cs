@@ -1,0 +1,36 @@
+using System.Collections.Immutable;
+using Orleans.Concurrency;
+
+namespace Registry.Grains.Abstractions;
+
+/// <summary>
+/// The single writer of one repository's manifests, tags and blob links (key: full repository
+/// name). Reads interleave and are served from memory; writes are serialized, so no tag update is
+/// lost and no node reads a stale tag.
+/// </summary>
+[Alias("Registry.IRepositoryGrain")]
+public interface IRepositoryGrain : IGrainWithStringKey
+{
+    [AlwaysInterleave, Alias("GetManifest")]
+    Task<ManifestResponse?> GetManifestAsync(string reference, bool withContent);
+
+    [Alias("PutManifest")]
+    Task<PutManifestResult> PutManifestAsync(PutManifestCommand command);
+
+    /// <summary>By tag: removes the tag. By digest: removes the manifest and every tag on it.</summary>
+    [Alias("DeleteManifest")]
+    Task<bool> DeleteManifestAsync(string reference);
+
+    [AlwaysInterleave, Alias("GetReferrers")]
+    Task<ImmutableArray<ReferrerDescriptor>> GetReferrersAsync(Digest subject, string? artifactType);
+
+    /// <summary>Size of a blob linked to this repository, or null when it is not linked here.</summary>
+    [AlwaysInterleave, Alias("GetBlobSize")]
+    Task<long?> GetBlobSizeAsync(Digest digest);
+
+    [Alias("LinkBlob")]
+    Task LinkBlobAsync(Digest digest, long size);
+
+    [Alias("UnlinkBlob")]
+    Task<bool> UnlinkBlobAsync(Digest digest);
+}

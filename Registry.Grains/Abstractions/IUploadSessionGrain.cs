@@ -1,0 +1,27 @@
+namespace Registry.Grains.Abstractions;
+
+/// <summary>
+/// Owns one blob upload (key: upload id). It never sees bytes: writers take a lease, stream into
+/// the blob store themselves and report the new size.
+/// </summary>
+[Alias("Registry.IUploadSessionGrain")]
+public interface IUploadSessionGrain : IGrainWithStringKey
+{
+    [Alias("Start")]
+    Task<UploadState> StartAsync(string repository);
+
+    /// <summary>The session's state, or null when unknown or when it belongs to another repository.</summary>
+    [Alias("GetState")]
+    Task<UploadState?> GetStateAsync(string repository);
+
+    /// <summary>Leases the session for appending; <paramref name="expectedOffset"/> must match when given.</summary>
+    [Alias("BeginWrite")]
+    Task<UploadLease> BeginWriteAsync(string repository, long? expectedOffset);
+
+    [Alias("EndWrite")]
+    Task EndWriteAsync(Guid leaseId, long newOffset);
+
+    /// <summary>Forgets the session (completed or cancelled). Bytes are the caller's to move or delete.</summary>
+    [Alias("Close")]
+    Task<bool> CloseAsync(string repository);
+}

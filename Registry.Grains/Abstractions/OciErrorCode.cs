@@ -1,0 +1,28 @@
+namespace Registry.Grains.Abstractions;
+
+/// <summary>
+/// Failures the registry reports to OCI clients. Grains return these; the API maps each to its
+/// code, message and HTTP status in one table.
+/// </summary>
+public enum OciErrorCode
+{
+    BlobUnknown,
+    BlobUploadInvalid,
+    BlobUploadUnknown,
+    DigestInvalid,
+    ManifestBlobUnknown,
+    ManifestInvalid,
+    ManifestUnknown,
+    ManifestTooLarge,
+    NameInvalid,
+    NameUnknown,
+    SizeInvalid,
+    Unauthorized,
+    Denied,
+    Unsupported,
+    TooManyRequests,
+    RangeInvalid,
+    PaginationNumberInvalid,
+    TagInvalid,
+    RouteUnknown,
+}

@@ -1,0 +1,126 @@
+using System.Collections.Immutable;
+using Registry.Grains.Abstractions;
+using Registry.Grains.Manifests;
+using Registry.Grains.Metadata;
+
+namespace Registry.Grains.Grains;
+
+/// <summary>
+/// One repository's manifests, tags and blob links, held in memory and written through to the
+/// metadata store. Memory is updated only after the store has committed, in one synchronous step,
+/// so interleaved reads see either the old or the new state, never a half.
+/// </summary>
+internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IRepositoryGrain
+{
+    private const long ContentCacheLimit = 16 << 20;
+
+    private readonly Dictionary<Digest, ManifestEntry> _manifests = [];
+    private readonly Dictionary<string, Digest> _tags = new(StringComparer.Ordinal);
+    private readonly Dictionary<Digest, long> _blobs = [];
+    private readonly Dictionary<Digest, byte[]> _content = [];
+    private long _contentBytes;
+    private string _name = "";
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _name = this.GetPrimaryKeyString();
+        var snapshot = await store.LoadAsync(_name, cancellationToken);
+        foreach (var m in snapshot.Manifests) _manifests[m.Digest] = m;
+        foreach (var (tag, digest) in snapshot.Tags) _tags[tag] = digest;
+        foreach (var (digest, size) in snapshot.Blobs) _blobs[digest] = size;
+    }
+
+    async Task<ManifestResponse?> IRepositoryGrain.GetManifestAsync(string reference, bool withContent)
+    {
+        if (Resolve(reference) is not { } entry) return null;
+        if (!withContent) return new ManifestResponse(entry.Digest, entry.MediaType, entry.Size, null);
+        if (!_content.TryGetValue(entry.Digest, out var content))
+        {
+            content = await store.GetManifestContentAsync(_name, entry.Digest);
+            if (content is null) return null;
+            Cache(entry.Digest, content);
+        }
+        return new ManifestResponse(entry.Digest, entry.MediaType, entry.Size, content);
+    }
+
+    async Task<PutManifestResult> IRepositoryGrain.PutManifestAsync(PutManifestCommand command)
+    {
+        var tag = Digest.LooksLikeDigest(command.Reference) ? null : command.Reference;
+        if (tag is not null && !RepositoryName.IsValidTag(tag))
+            return PutManifestResult.Fail(OciErrorCode.TagInvalid, $"invalid tag '{tag}'");
+
+        var parsed = ManifestParser.Parse(command.Content, command.MediaType, out var error, out var detail);
+        if (error is { } code) return PutManifestResult.Fail(code, detail ?? "invalid manifest");
+
+        var missingBlob = parsed.RequiredBlobs.FirstOrDefault(d => !_blobs.ContainsKey(d));
+        if (missingBlob.Algorithm is not null) return PutManifestResult.Fail(OciErrorCode.ManifestBlobUnknown, $"blob {missingBlob} is not in {_name}");
+        var missingChild = parsed.ChildManifests.FirstOrDefault(d => !_manifests.ContainsKey(d));
+        if (missingChild.Algorithm is not null) return PutManifestResult.Fail(OciErrorCode.ManifestBlobUnknown, $"manifest {missingChild} is not in {_name}");
+
+        var entry = new ManifestEntry(command.Digest, parsed.MediaType, command.Content.Length, parsed.ArtifactType, parsed.Subject, parsed.Annotations);
+        var references = parsed.RequiredBlobs.Concat(parsed.OptionalBlobs.Where(_blobs.ContainsKey)).Concat(parsed.ChildManifests).ToList();
+        await store.SaveManifestAsync(new ManifestRecord(_name, entry.Digest, entry.MediaType, entry.Size, entry.ArtifactType,
+            entry.Subject, entry.Annotations, references, command.Content), tag);
+
+        if (!_manifests.ContainsKey(entry.Digest)) _manifests[entry.Digest] = entry;
+        if (tag is not null) _tags[tag] = entry.Digest;
+        Cache(entry.Digest, command.Content);
+        return new PutManifestResult(null, null, entry.Digest, entry.Subject);
+    }
+
+    async Task<bool> IRepositoryGrain.DeleteManifestAsync(string reference)
+    {
+        if (!Digest.LooksLikeDigest(reference))
+        {
+            if (!_tags.ContainsKey(reference)) return false;
+            await store.DeleteTagAsync(_name, reference);
+            _tags.Remove(reference);
+            return true;
+        }
+        if (!Digest.TryParse(reference, out var digest) || !_manifests.ContainsKey(digest)) return false;
+        await store.DeleteManifestAsync(_name, digest);
+        _manifests.Remove(digest);
+        foreach (var tag in _tags.Where(t => t.Value == digest).Select(t => t.Key).ToList()) _tags.Remove(tag);
+        if (_content.Remove(digest, out var bytes)) _contentBytes -= bytes.Length;
+        return true;
+    }
+
+    Task<ImmutableArray<ReferrerDescriptor>> IRepositoryGrain.GetReferrersAsync(Digest subject, string? artifactType) =>
+        Task.FromResult(_manifests.Values
+            .Where(m => m.Subject == subject && (artifactType is null || m.ArtifactType == artifactType))
+            .OrderBy(m => m.Digest.ToString(), StringComparer.Ordinal)
+            .Select(m => new ReferrerDescriptor(m.Digest, m.MediaType, m.Size, m.ArtifactType, m.Annotations))
+            .ToImmutableArray());
+
+    Task<long?> IRepositoryGrain.GetBlobSizeAsync(Digest digest) =>
+        Task.FromResult(_blobs.TryGetValue(digest, out var size) ? size : (long?)null);
+
+    async Task IRepositoryGrain.LinkBlobAsync(Digest digest, long size)
+    {
+        if (_blobs.ContainsKey(digest)) return;
+        await store.LinkBlobAsync(_name, digest, size);
+        _blobs[digest] = size;
+    }
+
+    async Task<bool> IRepositoryGrain.UnlinkBlobAsync(Digest digest)
+    {
+        if (!_blobs.ContainsKey(digest)) return false;
+        await store.UnlinkBlobAsync(_name, digest);
+        _blobs.Remove(digest);
+        return true;
+    }
+
+    private ManifestEntry? Resolve(string reference)
+    {
+        if (Digest.LooksLikeDigest(reference))
+            return Digest.TryParse(reference, out var digest) && _manifests.TryGetValue(digest, out var byDigest) ? byDigest : null;
+        return _tags.TryGetValue(reference, out var tagged) && _manifests.TryGetValue(tagged, out var byTag) ? byTag : null;
+    }
+
+    private void Cache(Digest digest, byte[] content)
+    {
+        if (_content.ContainsKey(digest) || _contentBytes + content.Length > ContentCacheLimit) return;
+        _content[digest] = content;
+        _contentBytes += content.Length;
+    }
+}

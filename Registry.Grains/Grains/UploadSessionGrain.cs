@@ -1,0 +1,72 @@
+using Registry.Grains.Abstractions;
+using Registry.Grains.Metadata;
+using Registry.Grains.Storage;
+
+namespace Registry.Grains.Grains;
+
+/// <summary>
+/// One upload's state. The session row lives in the metadata store and the offset is the size of
+/// the stored bytes, so any activation — after a restart or on another node — resumes where the
+/// bytes end.
+/// </summary>
+internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs, TimeProvider clock) : Grain, IUploadSessionGrain
+{
+    private static readonly TimeSpan LeaseTimeout = TimeSpan.FromMinutes(10);
+
+    private UploadState? _state;
+    private Guid _lease;
+    private DateTimeOffset _leaseExpires;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var record = await uploads.GetAsync(this.GetPrimaryKeyString(), cancellationToken);
+        if (record is null) return;
+        var size = await blobs.GetUploadSizeAsync(record.Id, cancellationToken);
+        _state = new UploadState(record.Repository, Math.Max(size, 0), record.StartedAt);
+    }
+
+    async Task<UploadState> IUploadSessionGrain.StartAsync(string repository)
+    {
+        if (_state is not null) return _state;
+        var state = new UploadState(repository, 0, clock.GetUtcNow());
+        await uploads.CreateAsync(new UploadRecord(this.GetPrimaryKeyString(), repository, state.StartedAt));
+        _state = state;
+        return state;
+    }
+
+    Task<UploadState?> IUploadSessionGrain.GetStateAsync(string repository) =>
+        Task.FromResult(_state?.Repository == repository ? _state : null);
+
+    Task<UploadLease> IUploadSessionGrain.BeginWriteAsync(string repository, long? expectedOffset)
+    {
+        if (_state is null || _state.Repository != repository)
+            return Task.FromResult(new UploadLease(OciErrorCode.BlobUploadUnknown, Guid.Empty, 0));
+        var now = clock.GetUtcNow();
+        var busy = _lease != Guid.Empty && now < _leaseExpires;
+        if (busy || (expectedOffset is { } expected && expected != _state.Offset))
+            return Task.FromResult(new UploadLease(OciErrorCode.RangeInvalid, Guid.Empty, _state.Offset));
+        _lease = Guid.NewGuid();
+        _leaseExpires = now + LeaseTimeout;
+        return Task.FromResult(new UploadLease(null, _lease, _state.Offset));
+    }
+
+    Task IUploadSessionGrain.EndWriteAsync(Guid leaseId, long newOffset)
+    {
+        if (_state is not null && leaseId == _lease)
+        {
+            _state = _state with { Offset = newOffset };
+            _lease = Guid.Empty;
+        }
+        return Task.CompletedTask;
+    }
+
+    async Task<bool> IUploadSessionGrain.CloseAsync(string repository)
+    {
+        if (_state is null || _state.Repository != repository) return false;
+        await uploads.DeleteAsync(this.GetPrimaryKeyString());
+        _state = null;
+        _lease = Guid.Empty;
+        DeactivateOnIdle();
+        return true;
+    }
+}

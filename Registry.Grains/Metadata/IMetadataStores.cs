@@ -1,0 +1,42 @@
+using Registry.Grains.Abstractions;
+
+namespace Registry.Grains.Metadata;
+
+/// <summary>Writes of one repository; called only by its <see cref="IRepositoryGrain"/>.</summary>
+public interface IRepositoryStore
+{
+    Task<RepositorySnapshot> LoadAsync(string repository, CancellationToken cancellationToken = default);
+    Task<byte[]?> GetManifestContentAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
+    /// <summary>In one transaction: the repository row, the manifest (if new), its references and the tag.</summary>
+    Task SaveManifestAsync(ManifestRecord manifest, string? tag, CancellationToken cancellationToken = default);
+    /// <summary>In one transaction: the manifest, its references and every tag pointing at it.</summary>
+    Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
+    Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default);
+    Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default);
+    Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Keyset-paginated listings, straight from the metadata store.</summary>
+public interface IListingStore
+{
+    Task<bool> RepositoryExistsAsync(string repository, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> ListTagsAsync(string repository, string? last, int limit, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<string>> ListRepositoriesAsync(string? last, int limit, CancellationToken cancellationToken = default);
+}
+
+public interface IUploadStore
+{
+    Task CreateAsync(UploadRecord upload, CancellationToken cancellationToken = default);
+    Task<UploadRecord?> GetAsync(string id, CancellationToken cancellationToken = default);
+    Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+}
+
+public interface IAccountStore
+{
+    Task<ProjectRecord?> GetProjectAsync(string name, CancellationToken cancellationToken = default);
+    Task UpsertProjectAsync(string name, bool isPublic, CancellationToken cancellationToken = default);
+    Task<UserRecord?> GetUserAsync(string username, CancellationToken cancellationToken = default);
+    /// <summary>Creates the user unless one with that name exists; returns whether it was created.</summary>
+    Task<bool> TryCreateUserAsync(string username, string passwordHash, bool sysAdmin, CancellationToken cancellationToken = default);
+    Task PingAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+using Registry.Grains.Abstractions;
+
+namespace Registry.Grains.Metadata;
+
+/// <summary>A manifest row: its identity, what it references (for validation and GC) and its bytes.</summary>
+public sealed record ManifestRecord(
+    string Repository,
+    Digest Digest,
+    string MediaType,
+    long Size,
+    string? ArtifactType,
+    Digest? Subject,
+    ImmutableDictionary<string, string>? Annotations,
+    IReadOnlyList<Digest> References,
+    byte[] Content);
+
+/// <summary>A manifest's descriptor as a repository keeps it in memory (no bytes).</summary>
+public sealed record ManifestEntry(
+    Digest Digest,
+    string MediaType,
+    long Size,
+    string? ArtifactType,
+    Digest? Subject,
+    ImmutableDictionary<string, string>? Annotations);
+
+/// <summary>Everything a repository grain loads on activation.</summary>
+public sealed record RepositorySnapshot(
+    bool Exists,
+    IReadOnlyList<ManifestEntry> Manifests,
+    IReadOnlyDictionary<string, Digest> Tags,
+    IReadOnlyDictionary<Digest, long> Blobs);
+
+public sealed record UploadRecord(string Id, string Repository, DateTimeOffset StartedAt);
+
+public sealed record ProjectRecord(string Name, bool Public, DateTimeOffset CreatedAt);
+
+public sealed record UserRecord(long Id, string Username, string PasswordHash, bool SysAdmin);

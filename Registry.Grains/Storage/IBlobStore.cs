@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+using Registry.Grains.Abstractions;
+
+namespace Registry.Grains.Storage;
+
+/// <summary>
+/// Pure I/O over content-addressed blobs and in-progress uploads. Validation, metrics and tracing
+/// live in <see cref="CheckedBlobStore"/>, which wraps every driver; conformance tests run the
+/// same suite against each driver.
+/// </summary>
+public interface IBlobStore
+{
+    /// <summary>Size of a committed blob, or null when absent.</summary>
+    ValueTask<long?> GetSizeAsync(Digest digest, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens a committed blob for reading, or null when absent.</summary>
+    ValueTask<BlobContent?> OpenReadAsync(Digest digest, CancellationToken cancellationToken = default);
+
+    ValueTask<bool> DeleteAsync(Digest digest, CancellationToken cancellationToken = default);
+
+    /// <summary>Bytes stored so far for an upload, or -1 when the upload has no data area.</summary>
+    ValueTask<long> GetUploadSizeAsync(string uploadId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Truncates the upload to <paramref name="offset"/> (so a retried chunk is harmless), then
+    /// appends <paramref name="source"/> while feeding <paramref name="hash"/>. Returns the bytes written.
+    /// </summary>
+    ValueTask<long> AppendUploadAsync(string uploadId, long offset, Stream source, IncrementalHash? hash, CancellationToken cancellationToken = default);
+
+    /// <summary>Opens the stored bytes of an upload, to recompute a digest.</summary>
+    ValueTask<Stream> OpenUploadAsync(string uploadId, CancellationToken cancellationToken = default);
+
+    /// <summary>Atomically turns the upload into the blob <paramref name="digest"/>; an existing blob is kept.</summary>
+    ValueTask CommitUploadAsync(string uploadId, Digest digest, CancellationToken cancellationToken = default);
+
+    ValueTask DeleteUploadAsync(string uploadId, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// An open blob. <see cref="LocalPath"/> is set by drivers whose bytes are a local file, so the
+/// web server can send it with zero copies.
+/// </summary>
+public sealed class BlobContent(Stream stream, long length, string? localPath) : IAsyncDisposable
+{
+    public Stream Stream { get; } = stream;
+    public long Length { get; } = length;
+    public string? LocalPath { get; } = localPath;
+
+    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+}
