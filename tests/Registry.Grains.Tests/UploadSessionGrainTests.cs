@@ -1,0 +1,54 @@
+using Registry.Grains.Abstractions;
+using Registry.Grains.Storage;
+
+namespace Registry.Grains.Tests;
+
+[Collection(ClusterCollection.Name)]
+public sealed class UploadSessionGrainTests(ClusterFixture fixture)
+{
+    private const string Repository = "library/uploads";
+
+    [Fact]
+    public async Task OnlyOneWriterHoldsTheLeaseAndOnlyAtTheCurrentOffset()
+    {
+        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(CheckedBlobStore.NewUploadId());
+        await session.StartAsync(Repository);
+
+        Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, 5)).Error);
+        var lease = await session.BeginWriteAsync(Repository, 0);
+        Assert.Null(lease.Error);
+        Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, null)).Error);
+
+        await session.EndWriteAsync(lease.LeaseId, 10);
+        Assert.Equal(10, (await session.GetStateAsync(Repository))!.Offset);
+        Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, 0)).Error);
+        Assert.Null((await session.BeginWriteAsync(Repository, 10)).Error);
+    }
+
+    [Fact]
+    public async Task ASessionIsUnknownFromAnotherRepositoryAndAfterItIsClosed()
+    {
+        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(CheckedBlobStore.NewUploadId());
+        await session.StartAsync(Repository);
+        Assert.Null(await session.GetStateAsync("library/other"));
+        Assert.Equal(OciErrorCode.BlobUploadUnknown, (await session.BeginWriteAsync("library/other", null)).Error);
+        Assert.False(await session.CloseAsync("library/other"));
+
+        Assert.True(await session.CloseAsync(Repository));
+        Assert.Null(await session.GetStateAsync(Repository));
+    }
+
+    [Fact]
+    public async Task ARestartedSessionResumesAtTheSizeOfItsStoredBytes()
+    {
+        var id = CheckedBlobStore.NewUploadId();
+        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(id);
+        await session.StartAsync(Repository);
+        var store = new CheckedBlobStore(new FileSystemBlobStore(fixture.DataPath));
+        await store.AppendUploadAsync(id, 0, new MemoryStream(new byte[1234]), null);
+
+        await fixture.Cluster.DeactivateAsync(session.GetGrainId());
+        var state = await fixture.Silo(1).GetGrain<IUploadSessionGrain>(id).GetStateAsync(Repository);
+        Assert.Equal(1234, state!.Offset);
+    }
+}
