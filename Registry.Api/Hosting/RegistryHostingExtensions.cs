@@ -59,7 +59,13 @@ public static class RegistryHostingExtensions
     /// <summary>The distribution API; blob bodies have no size limit (manifests are capped by their handler).</summary>
     public static WebApplicationBuilder AddOciApi(this WebApplicationBuilder builder)
     {
-        builder.Services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
+        builder.Services.Configure<KestrelServerOptions>(o =>
+        {
+            o.Limits.MaxRequestBodySize = null;
+            // Larger socket buffers let Kestrel read and send while a blob is hashed or read from the store.
+            o.Limits.MaxRequestBufferSize = 8 << 20;
+            o.Limits.MaxResponseBufferSize = 4 << 20;
+        });
         builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddSingleton<RegistryMetrics>();
         builder.Services.AddSingleton<OciServices>();

@@ -25,18 +25,11 @@ public static class BlobEndpoints
         }
         var content = await s.Blobs.OpenReadAsync(digest, context.RequestAborted);
         if (content is null) { await OciErrors.WriteAsync(context, OciErrorCode.BlobUnknown, digest.ToString()); return; }
-        IResult result;
-        if (content.LocalPath is { } path)
+        await using (content)
         {
-            await content.DisposeAsync();
-            result = Results.File(path, OctetStream, enableRangeProcessing: true);
+            await BlobSender.SendAsync(context, content, OctetStream);
         }
-        else
-        {
-            result = Results.Stream(content.Stream, OctetStream, enableRangeProcessing: true);
-        }
-        await result.ExecuteAsync(context);
-        if (response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status206PartialContent) s.Metrics.BytesOut(response.ContentLength ?? content.Length);
+        if (response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status206PartialContent) s.Metrics.BytesOut(response.ContentLength ?? 0);
     }
 
     public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s)

@@ -15,7 +15,7 @@ public static class ListingEndpoints
         if (!TryReadN(context, out var n)) { await OciErrors.WriteAsync(context, OciErrorCode.PaginationNumberInvalid, context.Request.Query["n"]); return; }
         if (!await s.Listings.RepositoryExistsAsync(route.Name, context.RequestAborted)) { await OciErrors.WriteAsync(context, OciErrorCode.NameUnknown, route.Name); return; }
         var last = context.Request.Query["last"].ToString();
-        var (page, more) = await PageAsync(n ?? int.MaxValue, (limit, ct) => s.Listings.ListTagsAsync(route.Name, last, limit, ct), context.RequestAborted);
+        var (page, more) = await PageAsync(n, (limit, ct) => s.Listings.ListTagsAsync(route.Name, last, limit, ct), context.RequestAborted);
         if (more) context.Response.Headers.Link = OciLocations.TagsNext(route.Name, n!.Value, page[^1]);
         await WriteAsync(context, w =>
         {
@@ -36,13 +36,13 @@ public static class ListingEndpoints
 
     /// <summary>
     /// Reads one more row than the page holds to know whether a next page exists. With no <c>n</c>
-    /// everything is read, in pages of <see cref="MaxPage"/>.
+    /// everything is read; any given <c>n</c>, however large, is capped at <see cref="MaxPage"/>.
     /// </summary>
-    private static async Task<(IReadOnlyList<string> Page, bool More)> PageAsync(int n, Func<int, CancellationToken, Task<IReadOnlyList<string>>> query, CancellationToken ct)
+    private static async Task<(IReadOnlyList<string> Page, bool More)> PageAsync(int? n, Func<int, CancellationToken, Task<IReadOnlyList<string>>> query, CancellationToken ct)
     {
+        if (n is null) return (await query(int.MaxValue, ct), false);
         if (n == 0) return ([], false);
-        if (n == int.MaxValue) return (await query(int.MaxValue, ct), false);
-        var size = Math.Min(n, MaxPage);
+        var size = Math.Min(n.Value, MaxPage);
         var rows = await query(size + 1, ct);
         return rows.Count > size ? (rows.Take(size).ToList(), true) : (rows, false);
     }
