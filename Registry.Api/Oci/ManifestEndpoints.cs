@@ -102,7 +102,9 @@ public static class ManifestEndpoints
         {
             foreach (var item in (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                var type = item.Split(';')[0].Trim();
+                var parts = item.Split(';', StringSplitOptions.TrimEntries);
+                if (parts.Skip(1).Any(p => p.Replace(" ", "") is "q=0" or "q=0.0" or "q=0.00" or "q=0.000")) continue;
+                var type = parts[0];
                 if (type is "*/*" or "application/*") return null;
                 if (type.Length > 0) types.Add(type);
             }

@@ -65,14 +65,25 @@ public static partial class UploadEndpoints
             actual = hash is not null ? Digest.FromHash(digest.Algorithm, hash.GetHashAndReset()) : await RecomputeAsync(s, route.Reference, digest, context.RequestAborted);
         }
         var state = await session.GetStateAsync(route.Name);
-        await session.CloseAsync(route.Name);
-        if (actual != digest)
+        try
+        {
+            if (actual != digest)
+            {
+                await s.Blobs.DeleteUploadAsync(route.Reference);
+                await OciErrors.WriteAsync(context, OciErrorCode.DigestInvalid, $"uploaded content has digest {actual}");
+                return;
+            }
+            await CommitAsync(context, route, s, route.Reference, digest, size, state?.StartedAt);
+        }
+        catch
         {
             await s.Blobs.DeleteUploadAsync(route.Reference);
-            await OciErrors.WriteAsync(context, OciErrorCode.DigestInvalid, $"uploaded content has digest {actual}");
-            return;
+            throw;
         }
-        await CommitAsync(context, route, s, route.Reference, digest, size, state?.StartedAt);
+        finally
+        {
+            await session.CloseAsync(route.Name);
+        }
     }
 
     public static async Task CancelAsync(HttpContext context, OciRoute route, OciServices s)

@@ -104,6 +104,9 @@ public sealed class ManifestTests(RegistryFactory registry) : IClassFixture<Regi
         await Expect.StatusAsync(accepted, HttpStatusCode.OK);
         Assert.Equal(image.Body, await accepted.Content.ReadAsByteArrayAsync());
 
+        var refused = await Admin.GetAsync($"/v2/{Repo}/manifests/oci-only", Oci.DockerManifest, Oci.OciManifest + "; q=0");
+        await Expect.ErrorAsync(refused, HttpStatusCode.NotFound, "MANIFEST_UNKNOWN");
+
         var anything = await Admin.GetAsync($"/v2/{Repo}/manifests/oci-only", "*/*");
         await Expect.StatusAsync(anything, HttpStatusCode.OK);
         Assert.Equal(Oci.OciManifest, anything.Content.Headers.ContentType?.MediaType);
