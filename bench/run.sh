@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: our registry (Release build) vs Debian's docker-registry (distribution 2.8.2).
+# Usage: bench/run.sh [--quick] [--size-mb N] [--small-count N] [--duration S] [...]   (see bench/README.md)
+# Env: SKIP_BUILD=1 reuses existing builds.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+
+need() { # need BINARY DEBIAN_PACKAGE: install it when we can (root + apt), else say how
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "run.sh: installing $2" >&2
+    { apt-get install -y -qq "$2" || { apt-get update -qq && apt-get install -y -qq "$2"; }; } >/dev/null
+  fi
+  command -v "$1" >/dev/null 2>&1 || { echo "run.sh: $1 not found: apt-get install $2" >&2; return 1; }
+}
+
+need docker-registry docker-registry
+need wrk wrk || echo "run.sh: manifest GETs will use the in-process HttpClient instead of wrk" >&2
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  dotnet build "$root/Registry.Api" -c Release -nologo -v quiet
+  dotnet build "$here/Registry.Bench" -c Release -nologo -v quiet
+fi
+
+exec dotnet "$here/Registry.Bench/bin/Release/net10.0/Registry.Bench.dll" \
+  --api-dll "$root/Registry.Api/bin/Release/net10.0/Registry.Api.dll" "$@"
