@@ -13,8 +13,7 @@ public static class RegistryHostingExtensions
     public static WebApplicationBuilder AddRegistryStorage(this WebApplicationBuilder builder)
     {
         builder.Services.Configure<RegistryOptions>(builder.Configuration.GetSection(RegistryOptions.Section));
-        var dataPath = builder.Configuration[$"{RegistryOptions.Section}:{nameof(RegistryOptions.DataPath)}"] ?? new RegistryOptions().DataPath;
-        builder.Services.AddEmbeddedStorage(dataPath);
+        builder.Services.AddEmbeddedStorage(DataPath(builder));
         builder.Services.AddHostedService<RegistryBootstrapper>();
         builder.Services.AddHealthChecks().AddRegistryChecks();
         return builder;
@@ -46,7 +45,7 @@ public static class RegistryHostingExtensions
     /// <summary>Users, the token service and the access policy.</summary>
     public static WebApplicationBuilder AddRegistryAuth(this WebApplicationBuilder builder)
     {
-        var dataPath = builder.Configuration[$"{RegistryOptions.Section}:{nameof(RegistryOptions.DataPath)}"] ?? new RegistryOptions().DataPath;
+        var dataPath = DataPath(builder);
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(_ => new TokenKeys(dataPath));
         builder.Services.AddSingleton<TokenService>();
@@ -71,4 +70,7 @@ public static class RegistryHostingExtensions
         builder.Services.AddSingleton<OciServices>();
         return builder;
     }
+
+    private static string DataPath(WebApplicationBuilder builder) =>
+        builder.Configuration[$"{RegistryOptions.Section}:{nameof(RegistryOptions.DataPath)}"] ?? new RegistryOptions().DataPath;
 }

@@ -44,8 +44,10 @@ public static partial class UploadEndpoints
     {
         if (await LeaseAsync(context, route, s) is not { } lease) return;
         var (session, granted) = lease;
-        var offset = await AppendAsync(context, route.Reference, s, session, granted, s.Hashes.Take(route.Reference, granted.Offset));
-        await session.EndWriteAsync(granted.LeaseId, offset);
+        var hash = s.Hashes.Take(route.Reference, granted.Offset);
+        var offset = await AppendAsync(context, route.Reference, s, session, granted, hash);
+        if (await session.EndWriteAsync(granted.LeaseId, offset) && hash is not null) s.Hashes.Put(route.Reference, hash, offset);
+        else hash?.Dispose();
         WriteSession(context, route.Name, route.Reference, offset, StatusCodes.Status202Accepted);
     }
 
@@ -58,7 +60,14 @@ public static partial class UploadEndpoints
         var (session, granted) = lease;
         var hash = s.Hashes.Take(route.Reference, granted.Offset);
         if (hash is not null && digest.Algorithm != Digest.Sha256) { hash.Dispose(); hash = null; }
-        var size = await AppendAsync(context, route.Reference, s, session, granted, hash, keepHash: false);
+        var size = await AppendAsync(context, route.Reference, s, session, granted, hash);
+        if (!await session.EndWriteAsync(granted.LeaseId, size))
+        {
+            // Another writer took the session over: only the stored bytes tell the truth.
+            hash?.Dispose();
+            hash = null;
+            size = Math.Max(await s.Blobs.GetUploadSizeAsync(route.Reference), 0);
+        }
         Digest actual;
         using (hash)
         {
@@ -182,7 +191,7 @@ public static partial class UploadEndpoints
 
     /// <summary>Streams the request body into the upload; the lease is released with the true size if anything fails.</summary>
     private static async Task<long> AppendAsync(HttpContext context, string id, OciServices s, IUploadSessionGrain session, UploadLease lease,
-        IncrementalHash? hash, bool keepHash = true)
+        IncrementalHash? hash)
     {
         long written;
         try
@@ -197,9 +206,7 @@ public static partial class UploadEndpoints
             throw;
         }
         s.Metrics.BytesIn(written);
-        var offset = lease.Offset + written;
-        if (keepHash && hash is not null) s.Hashes.Put(id, hash, offset);
-        return offset;
+        return lease.Offset + written;
     }
 
     private static async Task<Digest> RecomputeAsync(OciServices s, string id, Digest expected, CancellationToken cancellationToken)

@@ -18,8 +18,12 @@ public interface IUploadSessionGrain : IGrainWithStringKey
     [Alias("BeginWrite")]
     Task<UploadLease> BeginWriteAsync(string repository, long? expectedOffset);
 
+    /// <summary>
+    /// Records the new offset and releases the lease; false when the lease was lost (it expired
+    /// and another writer took over), in which case nothing the caller computed may be trusted.
+    /// </summary>
     [Alias("EndWrite")]
-    Task EndWriteAsync(Guid leaseId, long newOffset);
+    Task<bool> EndWriteAsync(Guid leaseId, long newOffset);
 
     /// <summary>Forgets the session (completed or cancelled). Bytes are the caller's to move or delete.</summary>
     [Alias("Close")]

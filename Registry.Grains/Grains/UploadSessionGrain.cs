@@ -50,14 +50,12 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
         return Task.FromResult(new UploadLease(null, _lease, _state.Offset));
     }
 
-    Task IUploadSessionGrain.EndWriteAsync(Guid leaseId, long newOffset)
+    Task<bool> IUploadSessionGrain.EndWriteAsync(Guid leaseId, long newOffset)
     {
-        if (_state is not null && leaseId == _lease)
-        {
-            _state = _state with { Offset = newOffset };
-            _lease = Guid.Empty;
-        }
-        return Task.CompletedTask;
+        if (_state is null || leaseId != _lease) return Task.FromResult(false);
+        _state = _state with { Offset = newOffset };
+        _lease = Guid.Empty;
+        return Task.FromResult(true);
     }
 
     async Task<bool> IUploadSessionGrain.CloseAsync(string repository)

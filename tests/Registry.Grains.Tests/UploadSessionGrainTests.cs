@@ -19,7 +19,8 @@ public sealed class UploadSessionGrainTests(ClusterFixture fixture)
         Assert.Null(lease.Error);
         Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, null)).Error);
 
-        await session.EndWriteAsync(lease.LeaseId, 10);
+        Assert.False(await session.EndWriteAsync(Guid.NewGuid(), 99));
+        Assert.True(await session.EndWriteAsync(lease.LeaseId, 10));
         Assert.Equal(10, (await session.GetStateAsync(Repository))!.Offset);
         Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, 0)).Error);
         Assert.Null((await session.BeginWriteAsync(Repository, 10)).Error);
