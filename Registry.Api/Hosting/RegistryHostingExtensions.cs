@@ -68,6 +68,7 @@ public static class RegistryHostingExtensions
         builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddSingleton<RegistryMetrics>();
         builder.Services.AddSingleton<OciServices>();
+        builder.Services.AddHostedService<UploadSweepService>();
         return builder;
     }
 

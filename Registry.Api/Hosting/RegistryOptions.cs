@@ -23,4 +23,9 @@ public sealed class RegistryOptions
 
     /// <summary>Largest manifest accepted, in bytes (the spec suggests at least 4 MiB).</summary>
     public int MaxManifestBytes { get; set; } = 4 << 20;
+
+    /// <summary>An upload whose session and bytes were untouched this long is removed by the sweep.</summary>
+    public double UploadTimeoutHours { get; set; } = 24;
+
+    public int UploadSweepIntervalMinutes { get; set; } = 60;
 }

@@ -29,6 +29,8 @@ public interface IUploadStore
     Task CreateAsync(UploadRecord upload, CancellationToken cancellationToken = default);
     Task<UploadRecord?> GetAsync(string id, CancellationToken cancellationToken = default);
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+    /// <summary>Sessions started before <paramref name="cutoff"/>, oldest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<UploadRecord>> ListStartedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
 }
 
 public interface IAccountStore

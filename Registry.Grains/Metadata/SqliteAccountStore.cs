@@ -57,4 +57,16 @@ public sealed class SqliteAccountStore(SqliteDatabase db, TimeProvider clock) : 
 
     Task IUploadStore.DeleteAsync(string id, CancellationToken cancellationToken) =>
         db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "DELETE FROM uploads WHERE id = $id", cancellationToken, ("$id", id)), cancellationToken);
+
+    async Task<IReadOnlyList<UploadRecord>> IUploadStore.ListStartedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    {
+        await using var c = await db.OpenAsync(cancellationToken);
+        await using var cmd = Command(c, null, "SELECT id, repository, started_at FROM uploads WHERE started_at < $t ORDER BY started_at LIMIT $n",
+            ("$t", cutoff.ToUnixTimeMilliseconds()), ("$n", limit));
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var uploads = new List<UploadRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+            uploads.Add(new UploadRecord(reader.GetString(0), reader.GetString(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2))));
+        return uploads;
+    }
 }

@@ -48,6 +48,15 @@ public sealed class CheckedBlobStore(IBlobStore inner) : IBlobStore
     public ValueTask DeleteUploadAsync(string uploadId, CancellationToken cancellationToken = default) =>
         inner.DeleteUploadAsync(CheckUploadId(uploadId), cancellationToken);
 
+    /// <summary>Only entries named like our upload ids are reported; anything else in the upload area is not ours to touch.</summary>
+    public async IAsyncEnumerable<StoredUpload> ListUploadsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var upload in inner.ListUploadsAsync(cancellationToken))
+        {
+            if (IsValidUploadId(upload.Id)) yield return upload;
+        }
+    }
+
     /// <summary>Upload ids are 32 lowercase hex characters (a GUID in "N" format), nothing else.</summary>
     public static bool IsValidUploadId(string? uploadId) =>
         uploadId is { Length: 32 } && uploadId.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

@@ -143,4 +143,14 @@ public sealed class FileSystemBlobStore : IBlobStore
         File.Delete(UploadPath(uploadId));
         return ValueTask.CompletedTask;
     }
+
+    public async IAsyncEnumerable<StoredUpload> ListUploadsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var file in new DirectoryInfo(_uploads).EnumerateFiles())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new StoredUpload(file.Name, file.Length, file.LastWriteTimeUtc);
+        }
+        await Task.CompletedTask;
+    }
 }

@@ -34,7 +34,12 @@ public interface IBlobStore
     ValueTask CommitUploadAsync(string uploadId, Digest digest, CancellationToken cancellationToken = default);
 
     ValueTask DeleteUploadAsync(string uploadId, CancellationToken cancellationToken = default);
+
+    /// <summary>Every upload that has bytes stored, with the time of its last write: what the sweep looks at.</summary>
+    IAsyncEnumerable<StoredUpload> ListUploadsAsync(CancellationToken cancellationToken = default);
 }
+
+public sealed record StoredUpload(string Id, long Size, DateTimeOffset LastWrite);
 
 /// <summary>
 /// An open blob. <see cref="LocalPath"/> is set by drivers whose bytes are a local file, so the
