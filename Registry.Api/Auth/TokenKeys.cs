@@ -20,10 +20,19 @@ public sealed class TokenKeys
         else
         {
             rsa.KeySize = 2048;
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var directory = Path.GetDirectoryName(path)!;
             var temp = path + ".tmp";
-            File.WriteAllText(temp, rsa.ExportPkcs8PrivateKeyPem());
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+            else
+            {
+                Directory.CreateDirectory(directory);
+            }
+            using (var writer = new StreamWriter(temp, System.Text.Encoding.ASCII, options)) writer.Write(rsa.ExportPkcs8PrivateKeyPem());
             File.Move(temp, path, overwrite: true);
         }
         var kid = Base64UrlEncoder.Encode(SHA256.HashData(rsa.ExportSubjectPublicKeyInfo()))[..16];

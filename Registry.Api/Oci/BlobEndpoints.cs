@@ -27,7 +27,7 @@ public static class BlobEndpoints
         if (content is null) { await OciErrors.WriteAsync(context, OciErrorCode.BlobUnknown, digest.ToString()); return; }
         await using (content)
         {
-            await BlobSender.SendAsync(context, content, OctetStream);
+            await BlobSender.SendAsync(context, content, size.Value, OctetStream);
         }
         if (response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status206PartialContent) s.Metrics.BytesOut(response.ContentLength ?? 0);
     }

@@ -12,10 +12,10 @@ public static class BlobSender
 {
     private const int Slice = 1 << 20;
 
-    public static async Task SendAsync(HttpContext context, BlobContent content, string contentType)
+    /// <summary>Sends <paramref name="length"/> bytes, the size recorded when the blob was committed, whatever the store's copy claims.</summary>
+    public static async Task SendAsync(HttpContext context, BlobContent content, long length, string contentType)
     {
         var response = context.Response;
-        var length = content.Length;
         response.ContentType = contentType;
         response.Headers.AcceptRanges = "bytes";
         var (start, count) = (0L, length);

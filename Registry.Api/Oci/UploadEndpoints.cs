@@ -46,8 +46,14 @@ public static partial class UploadEndpoints
         var (session, granted) = lease;
         var hash = s.Hashes.Take(route.Reference, granted.Offset);
         var offset = await AppendAsync(context, route.Reference, s, session, granted, hash);
-        if (await session.EndWriteAsync(granted.LeaseId, offset) && hash is not null) s.Hashes.Put(route.Reference, hash, offset);
-        else hash?.Dispose();
+        if (!await session.EndWriteAsync(granted.LeaseId, offset, release: true))
+        {
+            // Cancelled, swept or taken over while we wrote: what we wrote is not the session's.
+            hash?.Dispose();
+            await WriteRangeInvalidAsync(context, route, session);
+            return;
+        }
+        if (hash is not null) s.Hashes.Put(route.Reference, hash, offset);
         WriteSession(context, route.Name, route.Reference, offset, StatusCodes.Status202Accepted);
     }
 
@@ -61,12 +67,13 @@ public static partial class UploadEndpoints
         var hash = s.Hashes.Take(route.Reference, granted.Offset);
         if (hash is not null && digest.Algorithm != Digest.Sha256) { hash.Dispose(); hash = null; }
         var size = await AppendAsync(context, route.Reference, s, session, granted, hash);
-        if (!await session.EndWriteAsync(granted.LeaseId, size))
+        // The lease is kept (not released) until the session is closed, so no chunk can land
+        // between the digest check and the commit.
+        if (!await session.EndWriteAsync(granted.LeaseId, size, release: false))
         {
-            // Another writer took the session over: only the stored bytes tell the truth.
             hash?.Dispose();
-            hash = null;
-            size = Math.Max(await s.Blobs.GetUploadSizeAsync(route.Reference), 0);
+            await WriteRangeInvalidAsync(context, route, session);
+            return;
         }
         Digest actual;
         using (hash)
@@ -189,24 +196,49 @@ public static partial class UploadEndpoints
         await OciErrors.WriteAsync(context, OciErrorCode.RangeInvalid, $"the upload holds {state.Offset} bytes");
     }
 
-    /// <summary>Streams the request body into the upload; the lease is released with the true size if anything fails.</summary>
+    /// <summary>
+    /// Streams the request body into the upload while renewing the lease; a writer that loses its
+    /// lease stops writing. If anything fails the lease is released with the true stored size.
+    /// </summary>
     private static async Task<long> AppendAsync(HttpContext context, string id, OciServices s, IUploadSessionGrain session, UploadLease lease,
         IncrementalHash? hash)
     {
+        using var writing = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var renewal = RenewWhileWritingAsync(session, lease.LeaseId, writing);
         long written;
         try
         {
-            written = await s.Blobs.AppendUploadAsync(id, lease.Offset, context.Request.Body, hash, context.RequestAborted);
+            written = await s.Blobs.AppendUploadAsync(id, lease.Offset, context.Request.Body, hash, writing.Token);
         }
         catch
         {
             hash?.Dispose();
             var stored = await s.Blobs.GetUploadSizeAsync(id);
-            await session.EndWriteAsync(lease.LeaseId, Math.Max(stored, 0));
+            await session.EndWriteAsync(lease.LeaseId, Math.Max(stored, 0), release: true);
             throw;
+        }
+        finally
+        {
+            await writing.CancelAsync();
+            await renewal;
         }
         s.Metrics.BytesIn(written);
         return lease.Offset + written;
+    }
+
+    private static async Task RenewWhileWritingAsync(IUploadSessionGrain session, Guid leaseId, CancellationTokenSource writing)
+    {
+        using var timer = new PeriodicTimer(UploadLease.RenewEvery);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(writing.Token))
+            {
+                if (!await session.RenewAsync(leaseId)) { await writing.CancelAsync(); return; }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     private static async Task<Digest> RecomputeAsync(OciServices s, string id, Digest expected, CancellationToken cancellationToken)

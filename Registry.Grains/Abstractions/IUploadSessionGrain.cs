@@ -19,11 +19,17 @@ public interface IUploadSessionGrain : IGrainWithStringKey
     Task<UploadLease> BeginWriteAsync(string repository, long? expectedOffset);
 
     /// <summary>
-    /// Records the new offset and releases the lease; false when the lease was lost (it expired
-    /// and another writer took over), in which case nothing the caller computed may be trusted.
+    /// Records the new offset and, when <paramref name="release"/>, gives the lease back (a
+    /// completing writer keeps it until the session is closed). False when the lease was lost (it
+    /// expired and the session was leased again, or the session is gone): nothing the caller
+    /// computed may then be trusted.
     /// </summary>
     [Alias("EndWrite")]
-    Task<bool> EndWriteAsync(Guid leaseId, long newOffset);
+    Task<bool> EndWriteAsync(Guid leaseId, long newOffset, bool release);
+
+    /// <summary>Extends a held lease; a writer calls it while it streams. False when the lease is no longer its own.</summary>
+    [Alias("Renew")]
+    Task<bool> RenewAsync(Guid leaseId);
 
     /// <summary>Forgets the session (completed or cancelled). Bytes are the caller's to move or delete.</summary>
     [Alias("Close")]

@@ -15,4 +15,10 @@ public sealed record UploadState(
 public sealed record UploadLease(
     [property: Id(0)] OciErrorCode? Error,
     [property: Id(1)] Guid LeaseId,
-    [property: Id(2)] long Offset);
+    [property: Id(2)] long Offset)
+{
+    /// <summary>How long a lease lasts without renewal; a writer renews it every <see cref="RenewEvery"/> while it streams.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(30);
+}

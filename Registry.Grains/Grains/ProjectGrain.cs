@@ -3,7 +3,7 @@ using Registry.Grains.Metadata;
 
 namespace Registry.Grains.Grains;
 
-/// <summary>A project's settings, read once per activation and served from memory.</summary>
+/// <summary>A project's settings, read once per activation and served from memory; a missing project is asked again next time.</summary>
 internal sealed class ProjectGrain(IAccountStore accounts) : Grain, IProjectGrain
 {
     private ProjectInfo? _info;
@@ -14,7 +14,13 @@ internal sealed class ProjectGrain(IAccountStore accounts) : Grain, IProjectGrai
         if (!_loaded)
         {
             var record = await accounts.GetProjectAsync(this.GetPrimaryKeyString());
-            _info = record is null ? null : new ProjectInfo(record.Name, record.Public);
+            if (record is null)
+            {
+                // Unknown names are anyone's to ask for: keep no activation and no answer for them.
+                DeactivateOnIdle();
+                return null;
+            }
+            _info = new ProjectInfo(record.Name, record.Public);
             _loaded = true;
         }
         return _info;

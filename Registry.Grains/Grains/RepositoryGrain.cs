@@ -32,6 +32,7 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
 
     async Task<ManifestResponse?> IRepositoryGrain.GetManifestAsync(string reference, bool withContent)
     {
+        ReleaseIfEmpty();
         if (Resolve(reference) is not { } entry) return null;
         if (!withContent) return new ManifestResponse(entry.Digest, entry.MediaType, entry.Size, null);
         if (!_content.TryGetValue(entry.Digest, out var content))
@@ -85,15 +86,30 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
         return true;
     }
 
-    Task<ImmutableArray<ReferrerDescriptor>> IRepositoryGrain.GetReferrersAsync(Digest subject, string? artifactType) =>
-        Task.FromResult(_manifests.Values
+    Task<ImmutableArray<ReferrerDescriptor>> IRepositoryGrain.GetReferrersAsync(Digest subject, string? artifactType)
+    {
+        ReleaseIfEmpty();
+        return Task.FromResult(_manifests.Values
             .Where(m => m.Subject == subject && (artifactType is null || m.ArtifactType == artifactType))
             .OrderBy(m => m.Digest.ToString(), StringComparer.Ordinal)
             .Select(m => new ReferrerDescriptor(m.Digest, m.MediaType, m.Size, m.ArtifactType, m.Annotations))
             .ToImmutableArray());
+    }
 
-    Task<long?> IRepositoryGrain.GetBlobSizeAsync(Digest digest) =>
-        Task.FromResult(_blobs.TryGetValue(digest, out var size) ? size : (long?)null);
+    Task<long?> IRepositoryGrain.GetBlobSizeAsync(Digest digest)
+    {
+        ReleaseIfEmpty();
+        return Task.FromResult(_blobs.TryGetValue(digest, out var size) ? size : (long?)null);
+    }
+
+    /// <summary>
+    /// Reads of a repository that holds nothing (any name can be asked for) do not keep an
+    /// activation alive; everything it would hold is in the store, so a later write just reloads.
+    /// </summary>
+    private void ReleaseIfEmpty()
+    {
+        if (_manifests.Count == 0 && _blobs.Count == 0) DeactivateOnIdle();
+    }
 
     async Task IRepositoryGrain.LinkBlobAsync(Digest digest, long size)
     {

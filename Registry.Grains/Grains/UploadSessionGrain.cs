@@ -11,7 +11,7 @@ namespace Registry.Grains.Grains;
 /// </summary>
 internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs, TimeProvider clock) : Grain, IUploadSessionGrain
 {
-    private static readonly TimeSpan LeaseTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan LeaseTimeout = UploadLease.Timeout;
 
     private UploadState? _state;
     private Guid _lease;
@@ -50,11 +50,19 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
         return Task.FromResult(new UploadLease(null, _lease, _state.Offset));
     }
 
-    Task<bool> IUploadSessionGrain.EndWriteAsync(Guid leaseId, long newOffset)
+    Task<bool> IUploadSessionGrain.EndWriteAsync(Guid leaseId, long newOffset, bool release)
     {
         if (_state is null || leaseId != _lease) return Task.FromResult(false);
         _state = _state with { Offset = newOffset };
-        _lease = Guid.Empty;
+        if (release) _lease = Guid.Empty;
+        else _leaseExpires = clock.GetUtcNow() + LeaseTimeout;
+        return Task.FromResult(true);
+    }
+
+    Task<bool> IUploadSessionGrain.RenewAsync(Guid leaseId)
+    {
+        if (_state is null || leaseId != _lease) return Task.FromResult(false);
+        _leaseExpires = clock.GetUtcNow() + LeaseTimeout;
         return Task.FromResult(true);
     }
 

@@ -128,7 +128,10 @@ public sealed class FileSystemBlobStore : IBlobStore
         var source = UploadPath(uploadId);
         var target = BlobPath(digest);
         if (!File.Exists(source)) File.Create(source).Dispose();
-        if (File.Exists(target))
+        // Content is stored once; an existing copy is kept unless its size proves it damaged (the
+        // new upload's digest was verified before this call), so a re-push heals it.
+        var existing = new FileInfo(target);
+        if (existing.Exists && existing.Length == new FileInfo(source).Length)
         {
             File.Delete(source);
             return ValueTask.CompletedTask;

@@ -30,7 +30,7 @@ public interface IBlobStore
     /// <summary>Opens the stored bytes of an upload, to recompute a digest.</summary>
     ValueTask<Stream> OpenUploadAsync(string uploadId, CancellationToken cancellationToken = default);
 
-    /// <summary>Atomically turns the upload into the blob <paramref name="digest"/>; an existing blob is kept.</summary>
+    /// <summary>Atomically turns the upload into the blob <paramref name="digest"/>; an intact existing blob is kept.</summary>
     ValueTask CommitUploadAsync(string uploadId, Digest digest, CancellationToken cancellationToken = default);
 
     ValueTask DeleteUploadAsync(string uploadId, CancellationToken cancellationToken = default);

@@ -84,6 +84,25 @@ public abstract class BlobStoreConformanceTests : IDisposable
     }
 
     [Fact]
+    public async Task ADamagedStoredCopyIsReplacedByAVerifiedRepush()
+    {
+        var data = Bytes(5000);
+        var digest = Digest.Compute(data);
+        var first = CheckedBlobStore.NewUploadId();
+        await Store.AppendUploadAsync(first, 0, new MemoryStream(data[..100]), null);
+        await Store.CommitUploadAsync(first, digest);
+
+        var second = CheckedBlobStore.NewUploadId();
+        await Store.AppendUploadAsync(second, 0, new MemoryStream(data), null);
+        await Store.CommitUploadAsync(second, digest);
+
+        await using var content = await Store.OpenReadAsync(digest);
+        var copy = new MemoryStream();
+        await content!.Stream.CopyToAsync(copy);
+        Assert.Equal(data, copy.ToArray());
+    }
+
+    [Fact]
     public async Task AnEmptyUploadCommitsAsTheEmptyBlob()
     {
         var digest = Digest.Compute([]);

@@ -19,8 +19,11 @@ public sealed class UploadSessionGrainTests(ClusterFixture fixture)
         Assert.Null(lease.Error);
         Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, null)).Error);
 
-        Assert.False(await session.EndWriteAsync(Guid.NewGuid(), 99));
-        Assert.True(await session.EndWriteAsync(lease.LeaseId, 10));
+        Assert.False(await session.EndWriteAsync(Guid.NewGuid(), 99, release: true));
+        Assert.False(await session.RenewAsync(Guid.NewGuid()));
+        Assert.True(await session.RenewAsync(lease.LeaseId));
+        Assert.True(await session.EndWriteAsync(lease.LeaseId, 10, release: true));
+        Assert.False(await session.RenewAsync(lease.LeaseId));
         Assert.Equal(10, (await session.GetStateAsync(Repository))!.Offset);
         Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, 0)).Error);
         Assert.Null((await session.BeginWriteAsync(Repository, 10)).Error);
@@ -51,5 +54,17 @@ public sealed class UploadSessionGrainTests(ClusterFixture fixture)
         await fixture.Cluster.DeactivateAsync(session.GetGrainId());
         var state = await fixture.Silo(1).GetGrain<IUploadSessionGrain>(id).GetStateAsync(Repository);
         Assert.Equal(1234, state!.Offset);
+    }
+
+    [Fact]
+    public async Task ACompletingWriterKeepsItsLeaseSoNoChunkCanSlipInBeforeTheCommit()
+    {
+        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(CheckedBlobStore.NewUploadId());
+        await session.StartAsync(Repository);
+        var lease = await session.BeginWriteAsync(Repository, 0);
+        Assert.True(await session.EndWriteAsync(lease.LeaseId, 7, release: false));
+        Assert.Equal(OciErrorCode.RangeInvalid, (await session.BeginWriteAsync(Repository, 7)).Error);
+        Assert.True(await session.CloseAsync(Repository));
+        Assert.False(await session.EndWriteAsync(lease.LeaseId, 7, release: true));
     }
 }

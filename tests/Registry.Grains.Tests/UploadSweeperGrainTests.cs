@@ -18,7 +18,7 @@ public sealed class UploadSweeperGrainTests(ClusterFixture fixture)
         if (bytes == 0) return id;
         var lease = await session.BeginWriteAsync(Repository, 0);
         await Store.AppendUploadAsync(id, 0, new MemoryStream(new byte[bytes]), null);
-        Assert.True(await session.EndWriteAsync(lease.LeaseId, bytes));
+        Assert.True(await session.EndWriteAsync(lease.LeaseId, bytes, release: true));
         return id;
     }
 
