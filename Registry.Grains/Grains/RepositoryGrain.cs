@@ -50,8 +50,8 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
         if (tag is not null && !RepositoryName.IsValidTag(tag))
             return PutManifestResult.Fail(OciErrorCode.TagInvalid, $"invalid tag '{tag}'");
 
-        var parsed = ManifestParser.Parse(command.Content, command.MediaType, out var error, out var detail);
-        if (error is { } code) return PutManifestResult.Fail(code, detail ?? "invalid manifest");
+        var parsed = ManifestParser.Parse(command.Content, command.MediaType, out var detail);
+        if (parsed is null) return PutManifestResult.Fail(OciErrorCode.ManifestInvalid, detail ?? "invalid manifest");
 
         var missingBlob = parsed.RequiredBlobs.FirstOrDefault(d => !_blobs.ContainsKey(d));
         if (missingBlob.Algorithm is not null) return PutManifestResult.Fail(OciErrorCode.ManifestBlobUnknown, $"blob {missingBlob} is not in {_name}");

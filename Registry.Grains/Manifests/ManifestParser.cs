@@ -20,9 +20,9 @@ public sealed record ParsedManifest(
 /// </summary>
 public static class ManifestParser
 {
-    public static ParsedManifest Parse(byte[] content, string? contentType, out OciErrorCode? error, out string? detail)
+    /// <summary>The manifest's facts, or null with the reason in <paramref name="detail"/> when it is invalid.</summary>
+    public static ParsedManifest? Parse(byte[] content, string? contentType, out string? detail)
     {
-        error = OciErrorCode.ManifestInvalid;
         detail = null;
         try
         {
@@ -69,7 +69,6 @@ public static class ManifestParser
                 subject = s;
             }
             var artifactType = GetString(root, "artifactType") ?? (subject is not null ? configType : null);
-            error = null;
             return new ParsedManifest(mediaType, artifactType, subject, ReadAnnotations(root), required, optional, children);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
@@ -78,10 +77,10 @@ public static class ManifestParser
         }
     }
 
-    private static ParsedManifest Invalid(out string? detail, string message)
+    private static ParsedManifest? Invalid(out string? detail, string message)
     {
         detail = message;
-        return null!;
+        return null;
     }
 
     private static bool ReadList(JsonElement root, string name, out List<(Digest Digest, bool HasUrls)> items, out string? detail)

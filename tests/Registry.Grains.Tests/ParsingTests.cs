@@ -56,8 +56,13 @@ public sealed class ParsingTests
         Assert.False(RepositoryName.IsValidTag(new string('a', 129)));
     }
 
-    private static ParsedManifest? Parse(string json, string? contentType, out OciErrorCode? error) =>
-        ManifestParser.Parse(Encoding.UTF8.GetBytes(json), contentType, out error, out _);
+    private static ParsedManifest? Parse(string json, string? contentType, out OciErrorCode? error)
+    {
+        var parsed = ManifestParser.Parse(Encoding.UTF8.GetBytes(json), contentType, out var detail);
+        error = parsed is null ? OciErrorCode.ManifestInvalid : null;
+        Assert.Equal(parsed is null, detail is not null);
+        return parsed;
+    }
 
     [Fact]
     public void AnImageManifestNamesItsConfigAndLayersAsRequiredAndForeignLayersAsOptional()
