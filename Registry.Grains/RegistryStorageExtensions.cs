@@ -4,21 +4,37 @@ using Registry.Grains.Storage;
 
 namespace Registry.Grains;
 
-/// <summary>Registers the embedded profile's metadata store (SQLite) and blob store (filesystem) under one data path.</summary>
+/// <summary>
+/// Registers the metadata store and the blob store. Each is chosen on its own: the embedded
+/// drivers (SQLite, filesystem under one data path) or the distributed ones (PostgreSQL, Azure Blob).
+/// </summary>
 public static class RegistryStorageExtensions
 {
-    public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services, string dataPath)
+    /// <summary>Metadata in one SQLite file under <paramref name="dataPath"/>.</summary>
+    public static IServiceCollection AddSqliteMetadata(this IServiceCollection services, string dataPath)
     {
         var root = Path.GetFullPath(dataPath);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new SqliteDatabase(Path.Combine(root, "registry.db")));
+        services.AddSingleton<IMetadataDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
         services.AddSingleton<SqliteRepositoryStore>();
         services.AddSingleton<IRepositoryStore>(sp => sp.GetRequiredService<SqliteRepositoryStore>());
         services.AddSingleton<IListingStore>(sp => sp.GetRequiredService<SqliteRepositoryStore>());
         services.AddSingleton<SqliteAccountStore>();
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
         services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
+        return services;
+    }
+
+    /// <summary>Blobs and uploads as files under <paramref name="dataPath"/>.</summary>
+    public static IServiceCollection AddFileSystemBlobs(this IServiceCollection services, string dataPath)
+    {
+        var root = Path.GetFullPath(dataPath);
         services.AddSingleton<IBlobStore>(_ => new CheckedBlobStore(new FileSystemBlobStore(root)));
         return services;
     }
+
+    /// <summary>The embedded profile: SQLite and the filesystem under one data path.</summary>
+    public static IServiceCollection AddEmbeddedStorage(this IServiceCollection services, string dataPath) =>
+        services.AddSqliteMetadata(dataPath).AddFileSystemBlobs(dataPath);
 }

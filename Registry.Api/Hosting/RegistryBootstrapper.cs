@@ -9,7 +9,7 @@ namespace Registry.Api.Hosting;
 /// first start. Without a configured password one is generated and printed exactly once; only
 /// its hash is stored.
 /// </summary>
-public sealed class RegistryBootstrapper(SqliteDatabase database, IAccountStore accounts, IOptions<RegistryOptions> options, ILogger<RegistryBootstrapper> logger) : IHostedService
+public sealed class RegistryBootstrapper(IMetadataDatabase database, IAccountStore accounts, IOptions<RegistryOptions> options, ILogger<RegistryBootstrapper> logger) : IHostedService
 {
     public const string AdminUser = "admin";
 

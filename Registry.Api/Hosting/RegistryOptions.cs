@@ -28,4 +28,13 @@ public sealed class RegistryOptions
     public double UploadTimeoutHours { get; set; } = 24;
 
     public int UploadSweepIntervalMinutes { get; set; } = 60;
+
+    /// <summary>
+    /// Blob GETs answer 307 to a short-lived signed URL of the blob store instead of streaming,
+    /// when the store can sign one (Azure Blob). Off by default.
+    /// </summary>
+    public bool RedirectBlobDownloads { get; set; }
+
+    /// <summary>How long a redirect URL stays valid.</summary>
+    public int BlobRedirectMinutes { get; set; } = 10;
 }

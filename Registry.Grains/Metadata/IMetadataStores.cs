@@ -41,4 +41,9 @@ public interface IAccountStore
     /// <summary>Creates the user unless one with that name exists; returns whether it was created.</summary>
     Task<bool> TryCreateUserAsync(string username, string passwordHash, bool sysAdmin, CancellationToken cancellationToken = default);
     Task PingAsync(CancellationToken cancellationToken = default);
+    /// <summary>
+    /// The secret stored under <paramref name="name"/>; when there is none yet, stores
+    /// <paramref name="candidate"/> and returns it. Nodes racing here all get the same value.
+    /// </summary>
+    Task<string> GetOrAddSecretAsync(string name, string candidate, CancellationToken cancellationToken = default);
 }

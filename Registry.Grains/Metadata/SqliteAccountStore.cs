@@ -42,6 +42,15 @@ public sealed class SqliteAccountStore(SqliteDatabase db, TimeProvider clock) : 
         await cmd.ExecuteScalarAsync(cancellationToken);
     }
 
+    public Task<string> GetOrAddSecretAsync(string name, string candidate, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            await ExecuteAsync(c, tx, "INSERT INTO secrets (name, value, created_at) VALUES ($n, $v, $now) ON CONFLICT (name) DO NOTHING",
+                cancellationToken, ("$n", name), ("$v", candidate), ("$now", clock.GetUtcNow().ToUnixTimeMilliseconds()));
+            await using var cmd = Command(c, tx, "SELECT value FROM secrets WHERE name = $n", ("$n", name));
+            return (string)(await cmd.ExecuteScalarAsync(cancellationToken))!;
+        }, cancellationToken);
+
     Task IUploadStore.CreateAsync(UploadRecord upload, CancellationToken cancellationToken) =>
         db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "INSERT INTO uploads (id, repository, started_at) VALUES ($id, $r, $t)",
             cancellationToken, ("$id", upload.Id), ("$r", upload.Repository), ("$t", upload.StartedAt.ToUnixTimeMilliseconds())), cancellationToken);

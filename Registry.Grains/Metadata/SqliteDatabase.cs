@@ -7,15 +7,17 @@ namespace Registry.Grains.Metadata;
 /// run in parallel; writes go through one long-lived connection, one transaction at a time, which
 /// is how SQLite wants to be written and keeps every multi-row change atomic.
 /// </summary>
-public sealed class SqliteDatabase : IAsyncDisposable
+public sealed class SqliteDatabase : IMetadataDatabase, IAsyncDisposable
 {
     private readonly string _connectionString;
+    private readonly string _path;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private SqliteConnection? _writer;
 
     public SqliteDatabase(string path)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        _path = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -43,6 +45,8 @@ public sealed class SqliteDatabase : IAsyncDisposable
             return 0;
         }, cancellationToken);
     }
+
+    public string Describe() => $"SQLite {_path}";
 
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {

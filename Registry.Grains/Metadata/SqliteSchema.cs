@@ -74,5 +74,13 @@ internal static class SqliteSchema
         );
         INSERT INTO projects (name, public, created_at) VALUES ('library', 1, CAST(strftime('%s','now') AS INTEGER) * 1000);
         """,
+        // 2: secrets every node must share (the token signing key, the cache key).
+        """
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        """,
     ];
 }
