@@ -17,7 +17,8 @@ namespace Registry.AppHost.Local;
 /// </summary>
 public abstract class LocalServer : IAsyncDisposable
 {
-    private const int SigTerm = 15;
+    protected const int SigInt = 2;
+    protected const int SigTerm = 15;
     private const int SigKill = 9;
     private readonly StringBuilder _log = new();
     private Process? _process;
@@ -75,9 +76,10 @@ public abstract class LocalServer : IAsyncDisposable
         _ = Pump(_process.StandardOutput, isError: false);
         _ = Pump(_process.StandardError, isError: true);
         await WaitForPortAsync(cancellationToken);
+        await AfterStartAsync(cancellationToken);
     }
 
-    /// <summary>Stops the server gracefully (SIGTERM), killing it after <paramref name="grace"/>.</summary>
+    /// <summary>Stops the server gracefully (<see cref="StopSignal"/>), killing it after <paramref name="grace"/>.</summary>
     public async Task StopAsync(TimeSpan? grace = null)
     {
         if (_process is not { } process || process.HasExited)
@@ -85,7 +87,7 @@ public abstract class LocalServer : IAsyncDisposable
             return;
         }
 
-        _ = Signal(process.Id, SigTerm);
+        _ = Signal(process.Id, StopSignal);
         using var timeout = new CancellationTokenSource(grace ?? TimeSpan.FromSeconds(15));
         try
         {
@@ -123,6 +125,15 @@ public abstract class LocalServer : IAsyncDisposable
     /// <summary>One-time setup before the first start (e.g. initdb); runs before every start.</summary>
     protected virtual Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Runs once the port accepts connections, on every start (e.g. waiting until the server is
+    /// ready and creating a database).
+    /// </summary>
+    protected virtual Task AfterStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The signal that asks the server to stop gracefully; SIGTERM unless overridden.</summary>
+    protected virtual int StopSignal => SigTerm;
+
     /// <summary>Cleanup after the process has exited (e.g. a stale pid file).</summary>
     protected virtual Task AfterStopAsync() => Task.CompletedTask;
 
@@ -146,8 +157,21 @@ public abstract class LocalServer : IAsyncDisposable
         throw new MissingServerException($"'{binary}' was not found; install it with: {package}");
     }
 
-    /// <summary>Runs a short command to completion; throws with its output when it fails.</summary>
-    protected static async Task RunAsync(ProcessStartInfo info, CancellationToken cancellationToken)
+    /// <summary>Runs a short command to completion and returns its standard output; throws with its output when it fails.</summary>
+    protected static async Task<string> RunAsync(ProcessStartInfo info, CancellationToken cancellationToken)
+    {
+        var (exitCode, stdout, stderr) = await TryRunAsync(info, cancellationToken);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException(
+                $"{info.FileName} {string.Join(' ', info.ArgumentList)} exited with {exitCode}: {stderr}{stdout}");
+        }
+
+        return stdout;
+    }
+
+    /// <summary>Runs a short command to completion and returns its exit code and output, whatever the exit code.</summary>
+    protected static async Task<(int ExitCode, string Stdout, string Stderr)> TryRunAsync(ProcessStartInfo info, CancellationToken cancellationToken)
     {
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
@@ -156,11 +180,7 @@ public abstract class LocalServer : IAsyncDisposable
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{info.FileName} {string.Join(' ', info.ArgumentList)} exited with {process.ExitCode}: {await stderr}{await stdout}");
-        }
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     public static int FreePort()
