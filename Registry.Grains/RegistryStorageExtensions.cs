@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Registry.Grains.Metadata;
 using Registry.Grains.Storage;
 
@@ -23,6 +24,25 @@ public static class RegistryStorageExtensions
         services.AddSingleton<SqliteAccountStore>();
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
         services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
+        return services;
+    }
+
+    /// <summary>
+    /// Metadata in the PostgreSQL database <paramref name="connectionString"/> names, shared by every
+    /// node; a pool of at most <see cref="PostgresDatabase.DefaultMaxPoolSize"/> connections per node
+    /// unless the connection string sets <c>Maximum Pool Size</c>.
+    /// </summary>
+    public static IServiceCollection AddPostgresMetadata(this IServiceCollection services, string connectionString)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => new PostgresDatabase(connectionString));
+        services.AddSingleton<IMetadataDatabase>(sp => sp.GetRequiredService<PostgresDatabase>());
+        services.AddSingleton<PostgresRepositoryStore>();
+        services.AddSingleton<IRepositoryStore>(sp => sp.GetRequiredService<PostgresRepositoryStore>());
+        services.AddSingleton<IListingStore>(sp => sp.GetRequiredService<PostgresRepositoryStore>());
+        services.AddSingleton<PostgresAccountStore>();
+        services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<PostgresAccountStore>());
+        services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<PostgresAccountStore>());
         return services;
     }
 

@@ -1,0 +1,146 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Npgsql;
+using Registry.Grains.Abstractions;
+using static Registry.Grains.Metadata.PostgresDatabase;
+
+namespace Registry.Grains.Metadata;
+
+/// <summary>
+/// Repository metadata and listings on PostgreSQL, with the same semantics as
+/// <see cref="SqliteRepositoryStore"/>. Shared rows (blobs) are written with ON CONFLICT, so the
+/// same blob or manifest saved from two repositories (two grains, maybe two nodes) never conflicts.
+/// </summary>
+public sealed class PostgresRepositoryStore(PostgresDatabase db, TimeProvider clock) : IRepositoryStore, IListingStore
+{
+    public Task<RepositorySnapshot> LoadAsync(string repository, CancellationToken cancellationToken = default) =>
+        db.ReadSnapshotAsync((c, tx) => LoadAsync(c, tx, repository, cancellationToken), cancellationToken);
+
+    private static async Task<RepositorySnapshot> LoadAsync(NpgsqlConnection c, NpgsqlTransaction tx, string repository, CancellationToken cancellationToken)
+    {
+        var exists = await ExistsAsync(c, tx, repository, cancellationToken);
+
+        var manifests = new List<ManifestEntry>();
+        await using (var cmd = Command(c, tx, "SELECT digest, media_type, size, artifact_type, subject, annotations FROM manifests WHERE repository = @r", ("@r", repository)))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                manifests.Add(new ManifestEntry(
+                    Digest.Parse(reader.GetString(0)), reader.GetString(1), reader.GetInt64(2),
+                    reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.IsDBNull(4) ? null : Digest.Parse(reader.GetString(4)),
+                    reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<ImmutableDictionary<string, string>>(reader.GetString(5))));
+            }
+        }
+
+        var tags = new Dictionary<string, Digest>(StringComparer.Ordinal);
+        await using (var cmd = Command(c, tx, "SELECT name, digest FROM tags WHERE repository = @r", ("@r", repository)))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) tags[reader.GetString(0)] = Digest.Parse(reader.GetString(1));
+        }
+
+        var blobs = new Dictionary<Digest, long>();
+        await using (var cmd = Command(c, tx, "SELECT digest, size FROM repository_blobs WHERE repository = @r", ("@r", repository)))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken)) blobs[Digest.Parse(reader.GetString(0))] = reader.GetInt64(1);
+        }
+        return new RepositorySnapshot(exists, manifests, tags, blobs);
+    }
+
+    public Task<byte[]?> GetManifestContentAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(async c =>
+        {
+            await using var cmd = Command(c, null, "SELECT content FROM manifests WHERE repository = @r AND digest = @d", ("@r", repository), ("@d", digest.ToString()));
+            return await cmd.ExecuteScalarAsync(cancellationToken) as byte[];
+        }, cancellationToken);
+
+    public Task SaveManifestAsync(ManifestRecord m, string? tag, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            var repository = m.Repository;
+            await ExecuteAsync(c, tx, """
+                INSERT INTO repositories (name, project, created_at, updated_at) VALUES (@r, @p, @now, @now)
+                ON CONFLICT (name) DO UPDATE SET updated_at = @now
+                """, cancellationToken, ("@r", repository), ("@p", RepositoryName.ProjectOf(repository)), ("@now", now));
+            var inserted = await ExecuteAsync(c, tx, """
+                INSERT INTO manifests (repository, digest, media_type, artifact_type, subject, annotations, size, content, created_at)
+                VALUES (@r, @d, @mt, @at, @s, @a, @size, @content, @now) ON CONFLICT DO NOTHING
+                """, cancellationToken, ("@r", repository), ("@d", m.Digest.ToString()), ("@mt", m.MediaType), ("@at", m.ArtifactType),
+                ("@s", m.Subject?.ToString()), ("@a", m.Annotations is null ? null : JsonSerializer.Serialize(m.Annotations)),
+                ("@size", m.Size), ("@content", m.Content), ("@now", now));
+            if (inserted > 0)
+            {
+                foreach (var reference in m.References.Distinct())
+                {
+                    await ExecuteAsync(c, tx, "INSERT INTO manifest_references (repository, manifest, reference) VALUES (@r, @m, @ref) ON CONFLICT DO NOTHING",
+                        cancellationToken, ("@r", repository), ("@m", m.Digest.ToString()), ("@ref", reference.ToString()));
+                }
+            }
+            if (tag is not null)
+            {
+                await ExecuteAsync(c, tx, """
+                    INSERT INTO tags (repository, name, digest, updated_at) VALUES (@r, @t, @d, @now)
+                    ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = @now
+                    """, cancellationToken, ("@r", repository), ("@t", tag), ("@d", m.Digest.ToString()), ("@now", now));
+            }
+            return 0;
+        }, cancellationToken);
+
+    public Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var d = digest.ToString();
+            await ExecuteAsync(c, tx, "DELETE FROM tags WHERE repository = @r AND digest = @d", cancellationToken, ("@r", repository), ("@d", d));
+            await ExecuteAsync(c, tx, "DELETE FROM manifest_references WHERE repository = @r AND manifest = @d", cancellationToken, ("@r", repository), ("@d", d));
+            await ExecuteAsync(c, tx, "DELETE FROM manifests WHERE repository = @r AND digest = @d", cancellationToken, ("@r", repository), ("@d", d));
+            return 0;
+        }, cancellationToken);
+
+    public Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "DELETE FROM tags WHERE repository = @r AND name = @t", cancellationToken, ("@r", repository), ("@t", tag)), cancellationToken);
+
+    public Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+            await ExecuteAsync(c, tx, "INSERT INTO blobs (digest, size, created_at) VALUES (@d, @s, @now) ON CONFLICT DO NOTHING",
+                cancellationToken, ("@d", digest.ToString()), ("@s", size), ("@now", now));
+            return await ExecuteAsync(c, tx, "INSERT INTO repository_blobs (repository, digest, size, created_at) VALUES (@r, @d, @s, @now) ON CONFLICT DO NOTHING",
+                cancellationToken, ("@r", repository), ("@d", digest.ToString()), ("@s", size), ("@now", now));
+        }, cancellationToken);
+
+    public Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
+        db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "DELETE FROM repository_blobs WHERE repository = @r AND digest = @d",
+            cancellationToken, ("@r", repository), ("@d", digest.ToString())), cancellationToken);
+
+    public Task<bool> RepositoryExistsAsync(string repository, CancellationToken cancellationToken = default) =>
+        db.ReadAsync(c => ExistsAsync(c, null, repository, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<string>> ListTagsAsync(string repository, string? last, int limit, CancellationToken cancellationToken = default) =>
+        ListAsync("SELECT name FROM tags WHERE repository = @r AND name > @last ORDER BY name LIMIT @n",
+            limit, cancellationToken, ("@r", repository), ("@last", last ?? ""), ("@n", limit));
+
+    public Task<IReadOnlyList<string>> ListRepositoriesAsync(string? last, int limit, CancellationToken cancellationToken = default) =>
+        ListAsync("SELECT name FROM repositories WHERE name > @last ORDER BY name LIMIT @n",
+            limit, cancellationToken, ("@last", last ?? ""), ("@n", limit));
+
+    private Task<IReadOnlyList<string>> ListAsync(string sql, int limit, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
+        db.ReadAsync<IReadOnlyList<string>>(async c =>
+        {
+            await using var cmd = Command(c, null, sql, parameters);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            var names = new List<string>(Math.Min(limit, 256));
+            while (await reader.ReadAsync(cancellationToken)) names.Add(reader.GetString(0));
+            return names;
+        }, cancellationToken);
+
+    private static async Task<bool> ExistsAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string repository, CancellationToken cancellationToken)
+    {
+        await using var cmd = Command(c, tx, "SELECT 1 FROM repositories WHERE name = @r", ("@r", repository));
+        return await cmd.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+}
