@@ -12,7 +12,8 @@ as_root() {
 }
 
 # --- tools the end-to-end tests (and the side-by-side benchmark) need -------------------
-packages=(skopeo podman buildah umoci docker-registry)
+# postgresql: the PostgreSQL metadata store tests run a local server (Registry.AppHost.Local).
+packages=(skopeo podman buildah umoci docker-registry postgresql)
 if [ "$(id -u)" -ne 0 ]; then packages+=(uidmap); fi # rootless podman maps ids through newuidmap
 missing=()
 for package in "${packages[@]}"; do

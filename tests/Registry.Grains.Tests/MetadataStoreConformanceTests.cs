@@ -1,0 +1,234 @@
+using System.Collections.Immutable;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Registry.Grains.Abstractions;
+using Registry.Grains.Metadata;
+
+namespace Registry.Grains.Tests;
+
+/// <summary>
+/// What every metadata store must do, run against each (SQLite, PostgreSQL) through the same
+/// registration the hosts use. Each test gets a new, migrated, empty database.
+/// </summary>
+public abstract class MetadataStoreConformanceTests : IAsyncLifetime
+{
+    private ServiceProvider _services = null!;
+    private IMetadataDatabase _db = null!;
+    private IRepositoryStore _store = null!;
+    private IListingStore _listings = null!;
+    private IAccountStore _accounts = null!;
+
+    /// <summary>Registers the store under test over a new, empty database.</summary>
+    protected abstract Task ConfigureAsync(IServiceCollection services);
+
+    public async Task InitializeAsync()
+    {
+        var services = new ServiceCollection();
+        await ConfigureAsync(services);
+        _services = services.BuildServiceProvider();
+        _db = _services.GetRequiredService<IMetadataDatabase>();
+        await _db.MigrateAsync();
+        _store = _services.GetRequiredService<IRepositoryStore>();
+        _listings = _services.GetRequiredService<IListingStore>();
+        _accounts = _services.GetRequiredService<IAccountStore>();
+    }
+
+    public virtual async Task DisposeAsync() => await _services.DisposeAsync();
+
+    internal static ManifestRecord Manifest(string repository, string body, Digest? subject = null, params Digest[] references)
+    {
+        var content = Encoding.UTF8.GetBytes(body);
+        return new ManifestRecord(repository, Digest.Compute(content), "application/vnd.oci.image.manifest.v1+json", content.Length,
+            "application/example", subject, ImmutableDictionary<string, string>.Empty.Add("k", "v"), references, content);
+    }
+
+    [Fact]
+    public async Task MigratingTwiceIsHarmlessAndLibraryExists()
+    {
+        await _db.MigrateAsync();
+        var library = await _accounts.GetProjectAsync("library");
+        Assert.NotNull(library);
+        Assert.True(library.Public);
+    }
+
+    [Fact]
+    public async Task SavedManifestTagAndBlobLinksLoadBackAsTheyWereWritten()
+    {
+        var blob = Digest.Compute([1]);
+        await _store.LinkBlobAsync("library/a", blob, 1);
+        var subject = Digest.Compute([9]);
+        var m = Manifest("library/a", "{\"a\":1}", subject, blob);
+        await _store.SaveManifestAsync(m, "v1");
+
+        var snapshot = await _store.LoadAsync("library/a");
+        Assert.True(snapshot.Exists);
+        var entry = Assert.Single(snapshot.Manifests);
+        Assert.Equal(m.Digest, entry.Digest);
+        Assert.Equal(subject, entry.Subject);
+        Assert.Equal("application/example", entry.ArtifactType);
+        Assert.Equal("v", entry.Annotations!["k"]);
+        Assert.Equal(m.Digest, snapshot.Tags["v1"]);
+        Assert.Equal(1, snapshot.Blobs[blob]);
+        Assert.Equal(m.Content, await _store.GetManifestContentAsync("library/a", m.Digest));
+    }
+
+    [Fact]
+    public async Task MovingATagKeepsOneRowAndDeletingAManifestTakesItsTagsAlong()
+    {
+        var first = Manifest("library/a", "{\"n\":1}");
+        var second = Manifest("library/a", "{\"n\":2}");
+        await _store.SaveManifestAsync(first, "latest");
+        await _store.SaveManifestAsync(first, "stable");
+        await _store.SaveManifestAsync(second, "latest");
+        Assert.Equal(["latest", "stable"], await _listings.ListTagsAsync("library/a", null, 10));
+
+        await _store.DeleteManifestAsync("library/a", first.Digest);
+        var snapshot = await _store.LoadAsync("library/a");
+        Assert.Equal(second.Digest, Assert.Single(snapshot.Tags).Value);
+        Assert.Equal(second.Digest, Assert.Single(snapshot.Manifests).Digest);
+    }
+
+    [Fact]
+    public async Task ListingsAreSortedAndContinueAfterTheLastNameSeen()
+    {
+        var m = Manifest("library/a", "{}");
+        foreach (var tag in new[] { "b", "a", "c", "B", "a0" }) await _store.SaveManifestAsync(m, tag);
+        Assert.Equal(["B", "a"], await _listings.ListTagsAsync("library/a", null, 2));
+        Assert.Equal(["a0", "b"], await _listings.ListTagsAsync("library/a", "a", 2));
+        Assert.Empty(await _listings.ListTagsAsync("library/a", "c", 2));
+
+        await _store.SaveManifestAsync(Manifest("library/z", "{}"), null);
+        await _store.SaveManifestAsync(Manifest("library/m/n", "{}"), null);
+        Assert.Equal(["library/a", "library/m/n", "library/z"], await _listings.ListRepositoriesAsync(null, 10));
+        Assert.Equal(["library/z"], await _listings.ListRepositoriesAsync("library/m/n", 10));
+        Assert.True(await _listings.RepositoryExistsAsync("library/z"));
+        Assert.False(await _listings.RepositoryExistsAsync("library/nothing"));
+    }
+
+    [Fact]
+    public async Task ConcurrentWritesFromManyCallersAllCommit()
+    {
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            _store.SaveManifestAsync(Manifest("library/c", $"{{\"i\":{i}}}"), $"t{i}")));
+        Assert.Equal(50, (await _store.LoadAsync("library/c")).Tags.Count);
+    }
+
+    [Fact]
+    public async Task LinkingTwiceKeepsOneLinkAndUnlinkRemovesIt()
+    {
+        var blob = Digest.Compute([7]);
+        await _store.LinkBlobAsync("library/a", blob, 1);
+        await _store.LinkBlobAsync("library/a", blob, 1);
+        Assert.Single((await _store.LoadAsync("library/a")).Blobs);
+        await _store.UnlinkBlobAsync("library/a", blob);
+        Assert.Empty((await _store.LoadAsync("library/a")).Blobs);
+    }
+
+    [Fact]
+    public async Task SameBlobAndManifestSavedFromTwoRepositoriesAtOnceDoNotConflict()
+    {
+        var blob = Digest.Compute([3]);
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
+        {
+            var repository = i % 2 == 0 ? "library/x" : "library/y";
+            await _store.LinkBlobAsync(repository, blob, 1);
+            await _store.SaveManifestAsync(Manifest(repository, "{\"same\":1}", null, blob), $"t{i}");
+        })));
+        foreach (var repository in new[] { "library/x", "library/y" })
+        {
+            var snapshot = await _store.LoadAsync(repository);
+            Assert.Single(snapshot.Manifests);
+            Assert.Equal(10, snapshot.Tags.Count);
+            Assert.Equal(1, snapshot.Blobs[blob]);
+        }
+    }
+
+    /// <summary>Tag names whose byte order differs from any linguistic order (case, punctuation, accents).</summary>
+    public static readonly string[] AwkwardNames =
+    [
+        "latest", "Latest", "v1.10", "v1.9", "v1-rc", "v1_rc", "v1.rc", "V2", "_x", "-x", ".x", "0", "9",
+        "a", "A", "B", "b", "ab", "a-b", "a.b", "a_b", "e", "é", "f", "ä", "z", "Z", "Ω",
+    ];
+
+    /// <summary>Every tag of <paramref name="repository"/>, fetched <paramref name="pageSize"/> at a time.</summary>
+    public static async Task<List<string>> PageAllTagsAsync(IListingStore listings, string repository, int pageSize)
+    {
+        var all = new List<string>();
+        string? last = null;
+        while (true)
+        {
+            var page = await listings.ListTagsAsync(repository, last, pageSize);
+            Assert.True(page.Count <= pageSize);
+            all.AddRange(page);
+            if (page.Count < pageSize) return all;
+            last = page[^1];
+        }
+    }
+
+    [Fact]
+    public async Task KeysetPagingVisitsEveryNameOnceInByteOrder()
+    {
+        var m = Manifest("library/p", "{}");
+        foreach (var tag in AwkwardNames) await _store.SaveManifestAsync(m, tag);
+        var expected = AwkwardNames.Order(StringComparer.Ordinal).ToList();
+        foreach (var pageSize in new[] { 1, 3, 7, 100 })
+        {
+            Assert.Equal(expected, await PageAllTagsAsync(_listings, "library/p", pageSize));
+        }
+
+        var repositories = new[] { "library/a", "library/a-b", "library/a.b", "library/a/b", "library/a/b/c", "library/a0", "library/a_b", "library/ab" };
+        foreach (var repository in repositories.Reverse()) await _store.SaveManifestAsync(Manifest(repository, "{}"), null);
+        var names = new List<string>();
+        for (string? last = null; await _listings.ListRepositoriesAsync(last, 2) is { Count: > 0 } page; last = page[^1]) names.AddRange(page);
+        Assert.Equal(repositories.Append("library/p").Order(StringComparer.Ordinal), names);
+    }
+
+    [Fact]
+    public async Task ASecretKeepsTheFirstValueStored()
+    {
+        Assert.Equal("first", await _accounts.GetOrAddSecretAsync("signing-key", "first"));
+        Assert.Equal("first", await _accounts.GetOrAddSecretAsync("signing-key", "second"));
+        Assert.Equal("other", await _accounts.GetOrAddSecretAsync("cache-key", "other"));
+    }
+
+    [Fact]
+    public async Task CallersRacingForASecretAllGetTheSameValue()
+    {
+        var candidates = Enumerable.Range(0, 16).Select(i => $"candidate-{i}").ToArray();
+        var values = await Task.WhenAll(candidates.Select(c => Task.Run(() => _accounts.GetOrAddSecretAsync("raced", c))));
+        Assert.Single(values.Distinct());
+        Assert.Contains(values[0], candidates);
+        Assert.Equal(values[0], await _accounts.GetOrAddSecretAsync("raced", "late"));
+    }
+
+    [Fact]
+    public async Task ProjectsUsersAndUploadsRoundTrip()
+    {
+        await _accounts.UpsertProjectAsync("team", isPublic: false);
+        Assert.False((await _accounts.GetProjectAsync("team"))!.Public);
+        await _accounts.UpsertProjectAsync("team", isPublic: true);
+        Assert.True((await _accounts.GetProjectAsync("team"))!.Public);
+        Assert.Null(await _accounts.GetProjectAsync("nobody"));
+
+        Assert.True(await _accounts.TryCreateUserAsync("ann", "hash-1", sysAdmin: true));
+        Assert.False(await _accounts.TryCreateUserAsync("ann", "hash-2", sysAdmin: false));
+        var ann = await _accounts.GetUserAsync("ann");
+        Assert.Equal(("ann", "hash-1", true), (ann!.Username, ann.PasswordHash, ann.SysAdmin));
+        Assert.True(await _accounts.TryCreateUserAsync("bob", "hash-3", sysAdmin: false));
+        Assert.NotEqual(ann.Id, (await _accounts.GetUserAsync("bob"))!.Id);
+        Assert.Null(await _accounts.GetUserAsync("nobody"));
+        await _accounts.PingAsync();
+
+        var uploads = _services.GetRequiredService<IUploadStore>();
+        var t0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+        await uploads.CreateAsync(new UploadRecord("u2", "library/a", t0.AddMinutes(2)));
+        await uploads.CreateAsync(new UploadRecord("u1", "library/a", t0.AddMinutes(1)));
+        await uploads.CreateAsync(new UploadRecord("u3", "team/b", t0.AddMinutes(3)));
+        Assert.Equal(new UploadRecord("u3", "team/b", t0.AddMinutes(3)), await uploads.GetAsync("u3"));
+        Assert.Equal(["u1", "u2"], (await uploads.ListStartedBeforeAsync(t0.AddMinutes(10), 2)).Select(u => u.Id));
+        Assert.Equal(["u1"], (await uploads.ListStartedBeforeAsync(t0.AddMinutes(2), 10)).Select(u => u.Id));
+        await uploads.DeleteAsync("u1");
+        Assert.Null(await uploads.GetAsync("u1"));
+        Assert.Equal(["u2", "u3"], (await uploads.ListStartedBeforeAsync(t0.AddMinutes(10), 10)).Select(u => u.Id));
+    }
+}
