@@ -27,6 +27,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Azurite, the Azure Blob Storage emulator the Azure driver's tests run against (an npm package).
+if ! command -v azurite-blob >/dev/null; then
+  if ! command -v npm >/dev/null; then
+    echo "==> installing: npm"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  echo "==> installing: azurite (npm)"
+  as_root npm install -g --silent azurite >/dev/null
+fi
+
 command -v dotnet >/dev/null || { echo "dotnet SDK not found on PATH" >&2; exit 1; }
 
 # --- build --------------------------------------------------------------------------------

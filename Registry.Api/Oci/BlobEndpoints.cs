@@ -2,7 +2,11 @@ using Registry.Grains.Abstractions;
 
 namespace Registry.Api.Oci;
 
-/// <summary><c>/v2/&lt;name&gt;/blobs/&lt;digest&gt;</c>: only blobs linked to the repository are visible in it.</summary>
+/// <summary>
+/// <c>/v2/&lt;name&gt;/blobs/&lt;digest&gt;</c>: only blobs linked to the repository are visible in it.
+/// With <see cref="Hosting.RegistryOptions.RedirectBlobDownloads"/> a GET is answered 307 to a
+/// short-lived signed URL of the blob store, when the store can sign one.
+/// </summary>
 public static class BlobEndpoints
 {
     private const string OctetStream = "application/octet-stream";
@@ -23,6 +27,13 @@ public static class BlobEndpoints
             response.Headers.AcceptRanges = "bytes";
             return;
         }
+        if (s.Options.RedirectBlobDownloads && await DownloadUrlAsync(s, digest, size.Value, context.RequestAborted) is { } url)
+        {
+            response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+            response.Headers.Location = url.AbsoluteUri;
+            response.ContentLength = 0;
+            return;
+        }
         var content = await s.Blobs.OpenReadAsync(digest, context.RequestAborted);
         if (content is null) { await OciErrors.WriteAsync(context, OciErrorCode.BlobUnknown, digest.ToString()); return; }
         await using (content)
@@ -30,6 +41,16 @@ public static class BlobEndpoints
             await BlobSender.SendAsync(context, content, size.Value, OctetStream);
         }
         if (response.StatusCode is StatusCodes.Status200OK or StatusCodes.Status206PartialContent) s.Metrics.BytesOut(response.ContentLength ?? 0);
+    }
+
+    /// <summary>
+    /// A signed URL of the store's copy, when the store can sign one and its copy has the recorded
+    /// size; otherwise null and the blob is streamed (which answers BLOB_UNKNOWN for a missing copy).
+    /// </summary>
+    private static async Task<Uri?> DownloadUrlAsync(OciServices s, Digest digest, long size, CancellationToken cancellationToken)
+    {
+        var url = await s.Blobs.GetDownloadUrlAsync(digest, TimeSpan.FromMinutes(s.Options.BlobRedirectMinutes), cancellationToken);
+        return url is not null && await s.Blobs.GetSizeAsync(digest, cancellationToken) == size ? url : null;
     }
 
     public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s)

@@ -57,6 +57,12 @@ public sealed class CheckedBlobStore(IBlobStore inner) : IBlobStore
         }
     }
 
+    public ValueTask<Uri?> GetDownloadUrlAsync(Digest digest, TimeSpan lifetime, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(lifetime, TimeSpan.Zero);
+        return inner.GetDownloadUrlAsync(CheckDigest(digest), lifetime, cancellationToken);
+    }
+
     /// <summary>Upload ids are 32 lowercase hex characters (a GUID in "N" format), nothing else.</summary>
     public static bool IsValidUploadId(string? uploadId) =>
         uploadId is { Length: 32 } && uploadId.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'));

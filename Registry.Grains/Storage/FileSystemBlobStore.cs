@@ -156,4 +156,8 @@ public sealed class FileSystemBlobStore : IBlobStore
         }
         await Task.CompletedTask;
     }
+
+    /// <summary>Local files have no URL of their own: the web server streams them.</summary>
+    public ValueTask<Uri?> GetDownloadUrlAsync(Digest digest, TimeSpan lifetime, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<Uri?>(null);
 }

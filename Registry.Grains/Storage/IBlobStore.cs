@@ -37,6 +37,14 @@ public interface IBlobStore
 
     /// <summary>Every upload that has bytes stored, with the time of its last write: what the sweep looks at.</summary>
     IAsyncEnumerable<StoredUpload> ListUploadsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A URL from which whoever holds it can read the committed blob <paramref name="digest"/>
+    /// straight from the store for <paramref name="lifetime"/>, or null when the driver cannot sign
+    /// one (a local filesystem; a store reached without a signing key). Signing does no I/O and
+    /// does not check that the blob exists.
+    /// </summary>
+    ValueTask<Uri?> GetDownloadUrlAsync(Digest digest, TimeSpan lifetime, CancellationToken cancellationToken = default);
 }
 
 public sealed record StoredUpload(string Id, long Size, DateTimeOffset LastWrite);

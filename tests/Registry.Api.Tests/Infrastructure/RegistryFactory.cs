@@ -24,6 +24,9 @@ public sealed class RegistryFactory : WebApplicationFactory<Program>
     /// <summary>Client without credentials.</summary>
     public OciClient Anonymous => field ??= new OciClient(CreateClientWith(null));
 
+    /// <summary>More host configuration (settings, replaced services), applied after the defaults above.</summary>
+    public Action<IWebHostBuilder>? Customize { get; init; }
+
     public OciClient WithBearer(string token) => new(CreateClientWith(new AuthenticationHeaderValue("Bearer", token)));
 
     public OciClient WithBasic(string user, string password) => new(CreateClientWith(Basic(user, password)));
@@ -38,6 +41,7 @@ public sealed class RegistryFactory : WebApplicationFactory<Program>
         builder.UseSetting("Orleans:Endpoints:SiloPort", FreePort().ToString());
         builder.UseSetting("Orleans:Endpoints:GatewayPort", FreePort().ToString());
         builder.UseSetting("Orleans:ServiceId", "registry-test-" + Guid.NewGuid().ToString("N"));
+        Customize?.Invoke(builder);
     }
 
     private HttpClient CreateClientWith(AuthenticationHeaderValue? authorization)
