@@ -16,7 +16,18 @@ app.MapDefaultEndpoints();
 app.MapTokenEndpoints();
 app.MapOciApi();
 
-app.Run();
+try
+{
+    app.Run();
+}
+catch (StartupException e)
+{
+    // A configuration or backing-service problem: say it in one line, not a stack trace.
+    Console.Error.WriteLine($"registry: cannot start: {e.Message}");
+    return 3;
+}
+
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -35,6 +35,12 @@ public sealed class RegistryOptions
     /// </summary>
     public bool RedirectBlobDownloads { get; set; }
 
+    /// <summary>The Azure Blob container of the distributed profile.</summary>
+    public string BlobContainer { get; set; } = "registry";
+
+    /// <summary>How long a node waits at start for the backing services it is configured with.</summary>
+    public int StartupWaitSeconds { get; set; } = 30;
+
     /// <summary>How long a redirect URL stays valid.</summary>
     public int BlobRedirectMinutes { get; set; } = 10;
 }
