@@ -100,6 +100,7 @@ public static class RegistryHostingExtensions
                 silo.UseInMemoryReminderService();
             }
 
+            silo.AddIncomingGrainCallFilter<Registry.Grains.Grains.BackingFailureFilter>();
             silo.AddActivityPropagation();
         });
         return builder;

@@ -18,6 +18,18 @@ public static class OciApi
 
     private static async Task DispatchAsync(HttpContext context, OciServices s, string? path = null)
     {
+        try
+        {
+            await DispatchCoreAsync(context, s, path);
+        }
+        catch (Exception e) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            await FailAsync(context, s, e);
+        }
+    }
+
+    private static async Task DispatchCoreAsync(HttpContext context, OciServices s, string? path)
+    {
         context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
         if (!OciRoute.TryParse(path ?? "", out var route)) { await OciErrors.WriteAsync(context, OciErrorCode.RouteUnknown, context.Request.Path); return; }
         var caller = await s.Authenticator.IdentifyAsync(context);
@@ -48,6 +60,33 @@ public static class OciApi
             return;
         }
         await handler(context, route, s, caller);
+    }
+
+    /// <summary>
+    /// An exception from a handler: logged, and answered in the OCI error format while the
+    /// response has not started; a response already under way can only be cut off.
+    /// </summary>
+    private static async Task FailAsync(HttpContext context, OciServices s, Exception e)
+    {
+        var unavailable = OciFailures.Unavailable(e);
+        s.Logger.Log(unavailable is null ? LogLevel.Error : LogLevel.Warning, e,
+            "{Method} {Path} failed{Reason}", context.Request.Method, context.Request.Path, unavailable is null ? "" : $": {unavailable} unavailable");
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+
+        context.Response.Clear();
+        if (unavailable is not null)
+        {
+            context.Response.Headers.RetryAfter = OciFailures.RetryAfterSeconds.ToString();
+            await OciErrors.WriteAsync(context, OciErrorCode.Unavailable, $"{unavailable} unavailable; retry");
+        }
+        else
+        {
+            await OciErrors.WriteAsync(context, OciErrorCode.Unknown, context.TraceIdentifier);
+        }
     }
 
     private delegate Task OciHandler(HttpContext context, OciRoute route, OciServices s, Caller caller);

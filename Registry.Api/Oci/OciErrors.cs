@@ -30,6 +30,8 @@ public static class OciErrors
         [OciErrorCode.PaginationNumberInvalid] = ("PAGINATION_NUMBER_INVALID", "invalid number of results requested", 400),
         [OciErrorCode.TagInvalid] = ("TAG_INVALID", "manifest tag did not match URI", 400),
         [OciErrorCode.RouteUnknown] = ("NOT_FOUND", "no such endpoint in the distribution API", 404),
+        [OciErrorCode.Unavailable] = ("UNAVAILABLE", "service unavailable", 503),
+        [OciErrorCode.Unknown] = ("UNKNOWN", "unknown error", 500),
     };
 
     public static int StatusOf(OciErrorCode code) => Table[code].Status;

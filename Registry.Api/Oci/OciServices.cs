@@ -15,7 +15,8 @@ public sealed class OciServices(
     AccessPolicy policy,
     UploadHashes hashes,
     RegistryMetrics metrics,
-    IOptions<RegistryOptions> options)
+    IOptions<RegistryOptions> options,
+    ILogger<OciServices> logger)
 {
     public IGrainFactory Grains { get; } = grains;
     public IBlobStore Blobs { get; } = blobs;
@@ -25,4 +26,5 @@ public sealed class OciServices(
     public UploadHashes Hashes { get; } = hashes;
     public RegistryMetrics Metrics { get; } = metrics;
     public RegistryOptions Options { get; } = options.Value;
+    public ILogger Logger { get; } = logger;
 }

@@ -25,4 +25,8 @@ public enum OciErrorCode
     PaginationNumberInvalid,
     TagInvalid,
     RouteUnknown,
+    /// <summary>A backing service or cluster node is out of reach; the client should retry.</summary>
+    Unavailable,
+    /// <summary>An unexpected failure.</summary>
+    Unknown,
 }

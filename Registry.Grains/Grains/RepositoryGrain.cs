@@ -24,8 +24,9 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _name = this.GetPrimaryKeyString();
-        var snapshot = await store.LoadAsync(_name, cancellationToken);
-        foreach (var m in snapshot.Manifests) _manifests[m.Digest] = m;
+        RepositorySnapshot? snapshot = null;
+        await BackingFailures.GuardAsync(async () => snapshot = await store.LoadAsync(_name, cancellationToken));
+        foreach (var m in snapshot!.Manifests) _manifests[m.Digest] = m;
         foreach (var (tag, digest) in snapshot.Tags) _tags[tag] = digest;
         foreach (var (digest, size) in snapshot.Blobs) _blobs[digest] = size;
     }

@@ -17,7 +17,9 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
     private Guid _lease;
     private DateTimeOffset _leaseExpires;
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken) => BackingFailures.GuardAsync(() => LoadAsync(cancellationToken));
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
     {
         var record = await uploads.GetAsync(this.GetPrimaryKeyString(), cancellationToken);
         if (record is null) return;

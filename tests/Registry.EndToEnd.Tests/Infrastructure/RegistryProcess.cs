@@ -22,14 +22,21 @@ public sealed class RegistryProcess : IAsyncDisposable
     private Process? process;
     private int generation;
 
-    private RegistryProcess(ITestOutputHelper output, string dllPath)
+    private readonly IReadOnlyDictionary<string, string> settings;
+
+    private RegistryProcess(ITestOutputHelper output, string dllPath, string? password, IReadOnlyDictionary<string, string>? settings, string? name)
     {
         this.output = output;
         this.dllPath = dllPath;
+        this.settings = settings ?? new Dictionary<string, string>();
         var ports = FreePorts.Take(3);
         (HttpPort, SiloPort, GatewayPort) = (ports[0], ports[1], ports[2]);
-        Password = $"E2e{Guid.NewGuid():N}";
+        Password = password ?? $"E2e{Guid.NewGuid():N}";
+        Name = name ?? "registry";
     }
+
+    /// <summary>How logs and messages name this node.</summary>
+    public string Name { get; }
 
     public int HttpPort { get; }
     public int SiloPort { get; }
@@ -43,9 +50,14 @@ public sealed class RegistryProcess : IAsyncDisposable
     public string Host => $"127.0.0.1:{HttpPort}";
     public Uri BaseAddress => new($"http://{Host}/");
 
-    public static async Task<RegistryProcess> StartAsync(ITestOutputHelper output)
+    /// <summary>
+    /// Starts a node. <paramref name="settings"/> are extra configuration keys (connection strings,
+    /// Orleans keys) passed as command-line settings; nodes of one cluster share the admin <paramref name="password"/>.
+    /// </summary>
+    public static async Task<RegistryProcess> StartAsync(ITestOutputHelper output, string? password = null,
+        IReadOnlyDictionary<string, string>? settings = null, string? name = null)
     {
-        var registry = new RegistryProcess(output, ApiBinary.RequireBuilt());
+        var registry = new RegistryProcess(output, ApiBinary.RequireBuilt(), password, settings, name);
         try
         {
             await registry.LaunchAsync();
@@ -59,6 +71,8 @@ public sealed class RegistryProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL to the process tree: no shutdown hooks, no flushes, like a power cut of the process.</summary>
+    public bool IsRunning => process is { HasExited: false };
+
     public void Kill()
     {
         if (process is { HasExited: false })
@@ -102,7 +116,7 @@ public sealed class RegistryProcess : IAsyncDisposable
         Kill();
         process?.Dispose();
         await Task.Delay(50); // let the output readers drain
-        output.WriteLine($"---- registry log ({Host}, data {DataPath}) ----");
+        output.WriteLine($"---- {Name} log ({Host}, data {DataPath}) ----");
         output.WriteLine(Tail(MaxLogLines));
         data.Dispose();
     }
@@ -126,6 +140,10 @@ public sealed class RegistryProcess : IAsyncDisposable
         })
         {
             info.ArgumentList.Add(argument);
+        }
+        foreach (var (key, value) in settings)
+        {
+            info.ArgumentList.Add($"--{key}={value}");
         }
         info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         info.Environment["DOTNET_NOLOGO"] = "1";

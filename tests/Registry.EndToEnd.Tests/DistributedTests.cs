@@ -1,0 +1,378 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Registry.EndToEnd.Tests.Infrastructure;
+
+namespace Registry.EndToEnd.Tests;
+
+/// <summary>
+/// The distributed profile with real servers: two registry nodes in one Orleans cluster over
+/// Redis, metadata in PostgreSQL, blobs in Azurite. Nodes are killed and backing services
+/// stopped under load; nothing pushed successfully may be lost or corrupted.
+/// </summary>
+public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private DistributedCluster cluster = null!;
+    private readonly TempDirectory scratch = new("registry-e2e-work");
+
+    private RegistryProcess A => cluster.Nodes[0];
+    private RegistryProcess B => cluster.Nodes[1];
+    private ToolRunner Tools => new(output, () => cluster.Tail());
+
+    public async Task InitializeAsync() => cluster = await DistributedCluster.StartAsync(output);
+
+    public async Task DisposeAsync()
+    {
+        await cluster.DisposeAsync();
+        scratch.Dispose();
+    }
+
+    [Fact]
+    public async Task SkopeoPushesThroughOneNodeAndPullsThroughTheOther()
+    {
+        var image = await new OciLayoutBuilder(Tools, scratch.Path)
+            .WithFile("/app/payload.bin", SyntheticImage.RandomBytes(Random.Shared, 3 << 20))
+            .WithEnv("E2E=cluster")
+            .BuildAsync();
+        var digestFile = scratch.Combine("digest");
+        await Tools.RunOkAsync("skopeo", ["copy", "--format", "oci", "--digestfile", digestFile, "--dest-tls-verify=false",
+            "--dest-creds", A.Credentials, image.Reference, $"docker://{A.Host}/library/cluster:v1"]);
+        var pushed = File.ReadAllText(digestFile).Trim();
+
+        var back = scratch.Combine("back");
+        await Tools.RunOkAsync("skopeo", ["copy", "--src-tls-verify=false", "--src-creds", B.Credentials,
+            $"docker://{B.Host}/library/cluster:v1", $"oci:{back}:v1"]);
+        var copied = OciImage.Read(back, "v1");
+        Assert.Equal(pushed, copied.ManifestDigest);
+        Assert.Equal(image.LayerDigests, copied.LayerDigests);
+
+        // A token issued by node A is accepted by node B: both sign with the cluster's key.
+        using var http = new HttpClient();
+        var token = await GetTokenAsync(http, A, "repository:library/cluster:pull");
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(B.BaseAddress, "v2/library/cluster/tags/list"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ARetagThroughOneNodeIsReadThroughTheOtherAtOnceAndConcurrentPushesToOneTagAgree()
+    {
+        using var httpA = A.CreateClient();
+        using var httpB = B.CreateClient();
+        var ociA = new OciClient(httpA, "library/retag", cluster.Tail);
+        var ociB = new OciClient(httpB, "library/retag", cluster.Tail);
+        var image = SyntheticImage.Create(new Random(7));
+        foreach (var blob in image.Blobs) await ociA.PushBlobAsync(blob);
+
+        for (var round = 0; round < 10; round++)
+        {
+            var next = SyntheticImage.WithBlobs(image.Config, image.Layers, $"round {round}");
+            var (writer, reader) = round % 2 == 0 ? (ociB, ociA) : (ociA, ociB);
+            using var put = await writer.PutManifestAsync("latest", next.Manifest);
+            await writer.ExpectAsync(put, HttpStatusCode.Created, $"PUT latest (round {round})");
+            var (status, _, digest, _) = await reader.GetManifestAsync("latest");
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal(next.ManifestDigest, digest);
+        }
+
+        // Both nodes push different manifests to one tag at once; afterwards both nodes agree on
+        // the tag, and it is one of the pushed manifests.
+        var candidates = Enumerable.Range(0, 24).Select(i => SyntheticImage.WithBlobs(image.Config, image.Layers, $"race {i}")).ToList();
+        var puts = candidates.Select(async (c, i) =>
+        {
+            var client = i % 2 == 0 ? ociA : ociB;
+            using var response = await client.PutManifestAsync("race", c.Manifest);
+            await client.ExpectAsync(response, HttpStatusCode.Created, $"PUT race #{i}");
+        });
+        await Task.WhenAll(puts);
+        var onA = await ociA.GetManifestAsync("race");
+        var onB = await ociB.GetManifestAsync("race");
+        Assert.Equal(onA.Digest, onB.Digest);
+        Assert.Contains(onA.Digest, candidates.Select(c => c.ManifestDigest));
+        Assert.Equal(await ociA.ListTagsAsync(), await ociB.ListTagsAsync());
+        foreach (var c in candidates)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await ociB.GetManifestAsync(c.ManifestDigest)).Status);
+        }
+    }
+
+    [Fact]
+    public async Task AnUploadBegunOnANodeThatIsKilledIsFinishedThroughTheOtherNode()
+    {
+        var data = SyntheticImage.RandomBytes(new Random(3), 6 << 20);
+        var digest = OciImage.Sha256Digest(data);
+        var first = data[..(2 << 20)];
+
+        using (var httpA = A.CreateClient())
+        {
+            var ociA = new OciClient(httpA, "library/resume", cluster.Tail);
+            var location = await ociA.StartUploadAsync();
+            await ociA.PatchChunkAsync(location, first, 0);
+            A.Kill();
+
+            // The session's path is node-independent: ask node B where it stands.
+            using var httpB = B.CreateClient();
+            var onB = new Uri(B.BaseAddress, location.PathAndQuery);
+            var (status, range) = await EventuallyAsync("upload status through node B after node A was killed", async () =>
+            {
+                using var response = await httpB.GetAsync(onB);
+                var r = response.Headers.TryGetValues("Range", out var v) ? v.First() : null;
+                return response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotFound ? (response.StatusCode, r) : default;
+            });
+
+            var ociB = new OciClient(httpB, "library/resume", cluster.Tail);
+            if (status == HttpStatusCode.NoContent)
+            {
+                Assert.Equal($"0-{first.Length - 1}", range);
+                var next = await ociB.PatchChunkAsync(onB, data[first.Length..], first.Length);
+                using var put = new HttpRequestMessage(HttpMethod.Put, next + (next.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest));
+                using var done = await httpB.SendAsync(put);
+                await ociB.ExpectAsync(done, HttpStatusCode.Created, "PUT completing the resumed upload on node B");
+            }
+            else
+            {
+                output.WriteLine("node B answered BLOB_UPLOAD_UNKNOWN; retrying the whole upload");
+                await ociB.PushBlobAsync(data);
+            }
+
+            Assert.Equal(data, await ociB.GetBlobAsync(digest));
+        }
+
+        // A restarted sees everything.
+        await A.RestartAsync();
+        using var again = A.CreateClient();
+        Assert.Equal(data, await new OciClient(again, "library/resume", cluster.Tail).GetBlobAsync(digest));
+    }
+
+    [Fact]
+    public async Task WithANodeKilledTheOtherKeepsServingAndTheRestartedNodeSeesEverything()
+    {
+        using var httpA = A.CreateClient();
+        using var httpB = B.CreateClient();
+        var images = new List<(string Repository, SyntheticImage Image)>();
+        for (var i = 0; i < 6; i++)
+        {
+            var repository = $"library/idle{i}";
+            var image = SyntheticImage.Create(new Random(100 + i), layerCount: 1);
+            await PushAsync(new OciClient(httpA, repository, cluster.Tail), image, "v1");
+            images.Add((repository, image));
+        }
+
+        A.Kill();
+        var clock = Stopwatch.StartNew();
+        foreach (var (repository, image) in images)
+        {
+            var ociB = new OciClient(httpB, repository, cluster.Tail);
+            var digest = await EventuallyAsync($"pull of {repository} through node B", async () =>
+            {
+                using var response = await httpB.GetAsync($"v2/{repository}/manifests/v1");
+                if (response.StatusCode == HttpStatusCode.OK) return response.Headers.GetValues("Docker-Content-Digest").First();
+                AssertUnavailable(response);
+                return null;
+            });
+            Assert.Equal(image.ManifestDigest, digest);
+            Assert.Equal(image.Layers[0], await ociB.GetBlobAsync(OciImage.Sha256Digest(image.Layers[0])));
+        }
+
+        output.WriteLine($"node B served every pull {clock.Elapsed.TotalSeconds:F1} s after node A was killed");
+        var later = SyntheticImage.Create(new Random(200), layerCount: 1);
+        await PushAsync(new OciClient(httpB, "library/after", cluster.Tail), later, "v1");
+
+        await A.RestartAsync();
+        using var restarted = A.CreateClient();
+        foreach (var (repository, image) in images.Append(("library/after", later)))
+        {
+            var (status, _, digest, _) = await new OciClient(restarted, repository, cluster.Tail).GetManifestAsync("v1");
+            Assert.True(status == HttpStatusCode.OK && digest == image.ManifestDigest, $"{repository} on restarted node A: {status} {digest}\n{cluster.Tail()}");
+        }
+    }
+
+    [Fact]
+    public async Task PushesDuringAPostgresRestartEitherCommitOrFailCleanlyAndThePoolRecovers()
+    {
+        using var httpA = A.CreateClient();
+        using var httpB = B.CreateClient();
+        var outcomes = new List<(string Repository, SyntheticImage Image, bool Committed)>();
+        var phase = 0; // 0 before the outage, 1 during, 2 after PostgreSQL is back
+        var committedIn = new int[3];
+        using var stop = new CancellationTokenSource();
+        var pushers = Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            var http = worker % 2 == 0 ? httpA : httpB;
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var repository = $"library/pg{worker}-{i}";
+                var image = SyntheticImage.Create(new Random(worker * 1000 + i), layerCount: 1, layerSize: 16 * 1024);
+                var started = Volatile.Read(ref phase);
+                var committed = await TryPushAsync(http, repository, image);
+                lock (outcomes) outcomes.Add((repository, image, committed));
+                if (committed) Interlocked.Increment(ref committedIn[started]);
+                else await Task.Delay(100); // a client backs off after an error
+            }
+        })).ToList();
+
+        await Task.Delay(1500);
+        Volatile.Write(ref phase, 1);
+        await cluster.Postgres.StopAsync();
+        await Task.Delay(3000);
+        await cluster.Postgres.StartAsync();
+        Volatile.Write(ref phase, 2);
+        await Task.Delay(3000);
+        stop.Cancel();
+        await Task.WhenAll(pushers);
+
+        var failed = outcomes.Count(o => !o.Committed);
+        output.WriteLine($"{outcomes.Count} pushes: {outcomes.Count - failed} committed ({committedIn[0]} begun before the outage, {committedIn[1]} during, {committedIn[2]} after), {failed} failed");
+        Assert.True(failed > 0, "the outage should have failed some pushes; the test did not exercise it");
+        Assert.True(committedIn[0] > 0 && committedIn[2] > 0, "pushes should commit before the outage and, on the same nodes, after it");
+
+        // Without restarting a node: new pushes succeed, and every committed push is intact
+        // through both nodes while no failed one left its manifest visible.
+        var fresh = SyntheticImage.Create(new Random(4242), layerCount: 1);
+        await EventuallyAsync("a push after PostgreSQL came back", async () => await TryPushAsync(httpB, "library/pg-after", fresh) ? "ok" : null);
+        foreach (var (repository, image, committed) in outcomes)
+        {
+            foreach (var http in new[] { httpA, httpB })
+            {
+                var (status, body, _, _) = await new OciClient(http, repository, cluster.Tail).GetManifestAsync(image.ManifestDigest);
+                if (committed)
+                {
+                    Assert.True(status == HttpStatusCode.OK && body.SequenceEqual(image.Manifest), $"committed {repository} reads {status}\n{cluster.Tail()}");
+                }
+                else
+                {
+                    Assert.True(status == HttpStatusCode.NotFound, $"failed push {repository} is visible: {status}\n{cluster.Tail()}");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WithRedisStoppedRequestsKeepWorkingAndAfterItReturnsANodeRejoins()
+    {
+        using var httpA = A.CreateClient();
+        using var httpB = B.CreateClient();
+        var before = SyntheticImage.Create(new Random(11), layerCount: 1);
+        await PushAsync(new OciClient(httpA, "library/redis-before", cluster.Tail), before, "v1");
+
+        await cluster.Redis.StopAsync();
+        // Membership is held by the running silos; the store being away stops changes to it, not requests.
+        var during = SyntheticImage.Create(new Random(12), layerCount: 1);
+        await PushAsync(new OciClient(httpB, "library/redis-during", cluster.Tail), during, "v1");
+        foreach (var http in new[] { httpA, httpB })
+        {
+            Assert.Equal(before.ManifestDigest, (await new OciClient(http, "library/redis-before", cluster.Tail).GetManifestAsync("v1")).Digest);
+            Assert.Equal(during.ManifestDigest, (await new OciClient(http, "library/redis-during", cluster.Tail).GetManifestAsync("v1")).Digest);
+        }
+
+        // A fresh login (no cached credential on this node) still works without the shared cache.
+        using var fresh = new HttpClient { BaseAddress = B.BaseAddress };
+        fresh.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{B.UserName}:{B.Password}")));
+        using (var check = await fresh.GetAsync("v2/library/redis-during/tags/list")) Assert.Equal(HttpStatusCode.OK, check.StatusCode);
+
+        await cluster.Redis.StartAsync();
+        await A.RestartAsync();
+        using var again = A.CreateClient();
+        foreach (var (repository, image) in new[] { ("library/redis-before", before), ("library/redis-during", during) })
+        {
+            var digest = await EventuallyAsync($"{repository} through rejoined node A", async () =>
+                (await new OciClient(again, repository, cluster.Tail).GetManifestAsync("v1")) is { Status: HttpStatusCode.OK } r ? r.Digest : null);
+            Assert.Equal(image.ManifestDigest, digest);
+        }
+
+        var after = SyntheticImage.Create(new Random(13), layerCount: 1);
+        await PushAsync(new OciClient(again, "library/redis-after", cluster.Tail), after, "v1");
+        Assert.Equal(after.ManifestDigest, (await new OciClient(httpB, "library/redis-after", cluster.Tail).GetManifestAsync("v1")).Digest);
+    }
+
+    private static async Task PushAsync(OciClient oci, SyntheticImage image, string tag)
+    {
+        foreach (var blob in image.Blobs) await oci.PushBlobAsync(blob);
+        using var response = await oci.PutManifestAsync(tag, image.Manifest);
+        await oci.ExpectAsync(response, HttpStatusCode.Created, $"PUT {oci.Repository}:{tag}");
+    }
+
+    /// <summary>A whole push by raw HTTP: true when every step succeeded, false on the first 5xx or connection error.</summary>
+    private async Task<bool> TryPushAsync(HttpClient http, string repository, SyntheticImage image)
+    {
+        try
+        {
+            foreach (var blob in image.Blobs)
+            {
+                using var post = await http.PostAsync($"v2/{repository}/blobs/uploads/", null);
+                if (!Ok(post, HttpStatusCode.Accepted)) return false;
+                var location = new Uri(http.BaseAddress!, post.Headers.Location!);
+                var put = new HttpRequestMessage(HttpMethod.Put, location + (location.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(OciImage.Sha256Digest(blob)))
+                {
+                    Content = new ByteArrayContent(blob),
+                };
+                using var done = await http.SendAsync(put);
+                if (!Ok(done, HttpStatusCode.Created)) return false;
+            }
+
+            var content = new ByteArrayContent(image.Manifest);
+            content.Headers.ContentType = new MediaTypeHeaderValue(OciClient.OciManifest);
+            using var manifest = await http.PutAsync($"v2/{repository}/manifests/v1", content);
+            return Ok(manifest, HttpStatusCode.Created);
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The expected status, or 503 UNAVAILABLE with Retry-After; anything else is a bug and fails the test.</summary>
+    private bool Ok(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        if (response.StatusCode == expected) return true;
+        AssertUnavailable(response);
+        return false;
+    }
+
+    private void AssertUnavailable(HttpResponseMessage response)
+    {
+        var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable && body.Contains("\"UNAVAILABLE\"") && response.Headers.RetryAfter is not null,
+            $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {(int)response.StatusCode} {body}; during an outage only success or 503 UNAVAILABLE with Retry-After is acceptable\n{cluster.Tail()}");
+    }
+
+    private static async Task<string> GetTokenAsync(HttpClient http, RegistryProcess node, string scope)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.BaseAddress, $"service/token?service=registry&scope={Uri.EscapeDataString(scope)}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(node.Credentials)));
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        return (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["token"]!;
+    }
+
+    /// <summary>Retries <paramref name="attempt"/> until it yields a value (errors count as "not yet"), for at most 60 s.</summary>
+    private async Task<T> EventuallyAsync<T>(string what, Func<Task<T?>> attempt)
+    {
+        var clock = Stopwatch.StartNew();
+        Exception? last = null;
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                if (await attempt() is { } value && !EqualityComparer<T>.Default.Equals(value, default!))
+                {
+                    output.WriteLine($"{what}: after {clock.Elapsed.TotalSeconds:F1} s");
+                    return value;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.Fail($"{what}: not within 60 s (last error: {last?.Message})\n{cluster.Tail()}");
+        return default!;
+    }
+}
