@@ -12,6 +12,9 @@ internal sealed record AppHostOptions
     public int SiloPort { get; init; } = 11111;
     public int GatewayPort { get; init; } = 30000;
     public string? DataPath { get; init; }
+    public int PostgresPort { get; init; } = 15432;
+    public int RedisPort { get; init; } = 16379;
+    public int AzuritePort { get; init; } = 10000;
     public bool StartApi { get; init; } = true;
     public bool StartPortal { get; init; } = true;
 
@@ -22,13 +25,17 @@ internal sealed record AppHostOptions
 
         Options:
           --profile <name>      embedded (default): SQLite, filesystem blobs, one local silo.
-                                distributed: not yet available.
+                                distributed: PostgreSQL (port 15432), Redis (16379) and
+                                Azurite (10000) started from the installed binaries, two API
+                                nodes (api port and the next one) in one Orleans cluster.
           --api-port <port>     HTTP port of the API (default 5000).
           --portal-port <port>  HTTP port of the portal (default 5080).
-          --data <dir>          data directory of the embedded profile
-                                (default: $Registry__DataPath, else ./.data).
+          --data <dir>          data directory (default: $Registry__DataPath, else
+                                ./.data, or ./.data-distributed for the distributed profile).
           --silo-port <port>    Orleans silo port (default 11111).
           --gateway-port <port> Orleans gateway port (default 30000).
+          --postgres-port, --redis-port, --azurite-port <port>
+                                ports of the distributed profile's backing services.
           --no-portal           start the API only.
           -h, --help            show this help.
 
@@ -57,6 +64,9 @@ internal sealed record AppHostOptions
                     "--silo-port" => options with { SiloPort = Port(name, Value()) },
                     "--gateway-port" => options with { GatewayPort = Port(name, Value()) },
                     "--data" => options with { DataPath = Value() },
+                    "--postgres-port" => options with { PostgresPort = Port(name, Value()) },
+                    "--redis-port" => options with { RedisPort = Port(name, Value()) },
+                    "--azurite-port" => options with { AzuritePort = Port(name, Value()) },
                     "--no-portal" => options with { StartPortal = false },
                     "--no-api" => options with { StartApi = false }, // hidden: for testing the AppHost itself
                     _ => throw new UsageException($"unknown option '{args[i]}'"),
@@ -70,9 +80,7 @@ internal sealed record AppHostOptions
 
         return options.Profile switch
         {
-            "embedded" => new ParseResult(options, 0, null),
-            "distributed" => new ParseResult(null, 2,
-                "the distributed profile (PostgreSQL, Azure Blob Storage, Redis, several silos) is not yet available; use --profile embedded"),
+            "embedded" or "distributed" => new ParseResult(options, 0, null),
             _ => new ParseResult(null, 2, $"unknown profile '{options.Profile}' (expected embedded or distributed)"),
         };
     }

@@ -21,15 +21,8 @@ internal static class EmbeddedProfile
             env["Registry__DataPath"] = dataPath;
             env["Orleans__Endpoints__SiloPort"] = options.SiloPort.ToString();
             env["Orleans__Endpoints__GatewayPort"] = options.GatewayPort.ToString();
-            foreach (var name in PassThrough)
-            {
-                if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
-                {
-                    env[name] = value;
-                }
-            }
-
-            resources.Add(Project("api", apiUrl, builds, env));
+            PassThroughInto(env);
+            resources.Add(Project("api", "api", apiUrl, builds, env));
         }
 
         if (options.StartPortal)
@@ -37,7 +30,7 @@ internal static class EmbeddedProfile
             var portalUrl = new Uri($"http://localhost:{options.PortalPort}");
             var env = Common("portal", portalUrl);
             env["services__api__http__0"] = apiUrl.ToString().TrimEnd('/');
-            resources.Add(Project("portal", portalUrl, builds, env));
+            resources.Add(Project("portal", "portal", portalUrl, builds, env));
         }
 
         var missing = resources.Where(r => !File.Exists(r.Dll)).ToList();
@@ -49,7 +42,19 @@ internal static class EmbeddedProfile
         return missing.Count == 0 && resources.Count > 0;
     }
 
-    private static Dictionary<string, string> Common(string name, Uri url) => new()
+    /// <summary>Copies the variables the developer may set for the API (OTLP endpoint, admin password).</summary>
+    public static void PassThroughInto(Dictionary<string, string> env)
+    {
+        foreach (var name in PassThrough)
+        {
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+            {
+                env[name] = value;
+            }
+        }
+    }
+
+    public static Dictionary<string, string> Common(string name, Uri url) => new()
     {
         ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/'),
         ["ASPNETCORE_ENVIRONMENT"] = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
@@ -57,6 +62,7 @@ internal static class EmbeddedProfile
         ["OTEL_SERVICE_NAME"] = name,
     };
 
-    private static Resource Project(string name, Uri url, BuildOutputs builds, Dictionary<string, string> env) =>
-        new(name, url, builds.Dll(name), builds.Directory(name), ["--urls", url.ToString().TrimEnd('/')], env);
+    /// <summary>A resource named <paramref name="name"/> running the build of project <paramref name="project"/>.</summary>
+    public static Resource Project(string name, string project, Uri url, BuildOutputs builds, Dictionary<string, string> env) =>
+        new(name, url, builds.Dll(project), builds.Directory(project), ["--urls", url.ToString().TrimEnd('/')], env);
 }

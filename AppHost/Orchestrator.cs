@@ -7,8 +7,9 @@ namespace Registry.AppHost;
 /// Starts the resources, watches their processes and /health, prints the table when something
 /// changes, and stops everything on a signal. A child that exits is reported, never restarted.
 /// </summary>
-internal sealed class Orchestrator(IReadOnlyList<Resource> resources, ConsoleOutput output)
+internal sealed class Orchestrator(IReadOnlyList<Resource> resources, ConsoleOutput output, IReadOnlyList<Registry.AppHost.Local.LocalServer>? backing = null)
 {
+    private readonly IReadOnlyList<Registry.AppHost.Local.LocalServer> _backing = backing ?? [];
     private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(10);
 
     public async Task<int> RunAsync(ShutdownSignal shutdown)
@@ -58,6 +59,9 @@ internal sealed class Orchestrator(IReadOnlyList<Resource> resources, ConsoleOut
                 ? Task.FromResult<HealthResult?>(null)
                 : CheckAsync(probe, r, stop)));
             var changed = resources.Select((r, i) => r.Update(results[i])).ToList().Contains(true);
+            var backingUp = _backing.Select(b => b.IsRunning).ToList();
+            changed |= !backingUp.SequenceEqual(_backingWasUp ?? backingUp);
+            _backingWasUp = backingUp;
             if (stop.IsCancellationRequested)
             {
                 break;
@@ -65,7 +69,7 @@ internal sealed class Orchestrator(IReadOnlyList<Resource> resources, ConsoleOut
 
             if ((changed && printed) || (!printed && resources.All(r => r.IsSettled)))
             {
-                output.Block(ResourceTable.Render(resources, output));
+                output.Block(ResourceTable.Render(resources, _backing, output));
                 printed = true;
             }
 
@@ -82,6 +86,8 @@ internal sealed class Orchestrator(IReadOnlyList<Resource> resources, ConsoleOut
 
         return 0;
     }
+
+    private List<bool>? _backingWasUp;
 
     private static async Task<HealthResult?> CheckAsync(HealthProbe probe, Resource resource, CancellationToken stop)
     {
@@ -107,7 +113,7 @@ internal sealed class Orchestrator(IReadOnlyList<Resource> resources, ConsoleOut
                 resource.Update(null);
             }
 
-            output.Block(ResourceTable.Render(resources, output));
+            output.Block(ResourceTable.Render(resources, _backing, output));
         }
 
         foreach (var resource in resources)

@@ -9,10 +9,31 @@ if (parsed.Options is not { } options)
 }
 
 var output = new ConsoleOutput();
+using var shutdown = new ShutdownSignal(output);
+if (options.Profile == "distributed")
+{
+    if (await DistributedProfile.TryCreateAsync(options, BuildOutputs.Load(), output, shutdown.Stop) is not { } distributed)
+    {
+        return 1;
+    }
+
+    try
+    {
+        return await new Orchestrator(distributed.Resources, output, distributed.Backing).RunAsync(shutdown);
+    }
+    finally
+    {
+        output.Info($"stopping {string.Join(", ", distributed.Backing.Select(b => b.Name))}");
+        foreach (var server in distributed.Backing)
+        {
+            await server.StopAsync();
+        }
+    }
+}
+
 if (!EmbeddedProfile.TryCreate(options, BuildOutputs.Load(), output, out var resources))
 {
     return 1;
 }
 
-using var shutdown = new ShutdownSignal(output);
 return await new Orchestrator(resources, output).RunAsync(shutdown);

@@ -2,23 +2,24 @@ using Registry.Api.Auth;
 using Registry.Api.Hosting;
 using Registry.Api.Oci;
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-
-builder.AddServiceDefaults();
-builder.AddRegistryStorage();
-builder.AddRegistrySilo();
-builder.AddRegistryAuth();
-builder.AddOciApi();
-
-var app = builder.Build();
-
-app.MapDefaultEndpoints();
-app.MapTokenEndpoints();
-app.MapOciApi();
-
 try
 {
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+    builder.AddServiceDefaults();
+    builder.AddRegistryStorage();
+    builder.AddRegistrySilo();
+    builder.AddRegistryAuth();
+    builder.AddOciApi();
+
+    var app = builder.Build();
+
+    app.MapDefaultEndpoints();
+    app.MapTokenEndpoints();
+    app.MapOciApi();
+
     app.Run();
+    return 0;
 }
 catch (StartupException e)
 {
@@ -26,8 +27,6 @@ catch (StartupException e)
     Console.Error.WriteLine($"registry: cannot start: {e.Message}");
     return 3;
 }
-
-return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

@@ -15,6 +15,8 @@ public sealed class LocalAzurite(string dataDirectory, int port = 0) : LocalServ
 
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+    public override string Address => BlobEndpoint;
+
     public string BlobEndpoint => $"http://127.0.0.1:{Port}/{AccountName}";
 
     public override string ConnectionString =>

@@ -37,6 +37,9 @@ public abstract class LocalServer : IAsyncDisposable
     /// <summary>The connection string services get under <c>ConnectionStrings:&lt;name&gt;</c>.</summary>
     public abstract string ConnectionString { get; }
 
+    /// <summary>Where the server listens, as the AppHost's resource table shows it.</summary>
+    public virtual string Address => $"tcp://127.0.0.1:{Port}";
+
     /// <summary>The process id while it runs (0 otherwise).</summary>
     public int ProcessId => _process is { HasExited: false } p ? p.Id : 0;
 

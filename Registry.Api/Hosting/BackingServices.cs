@@ -48,6 +48,19 @@ public sealed record BackingServices(string? RegistryDb, string? Redis, string? 
         }
     }
 
+    /// <summary>Refuses Orleans providers set to Redis when there is no Redis to use.</summary>
+    public void Validate(IConfiguration configuration)
+    {
+        foreach (var provider in new[] { "Clustering", "Reminders" })
+        {
+            if (string.Equals(configuration[$"Orleans:{provider}:ProviderType"], "Redis", StringComparison.OrdinalIgnoreCase) && Redis is null
+                && string.IsNullOrEmpty(configuration[$"Orleans:{provider}:ConnectionString"]))
+            {
+                throw new StartupException($"Orleans:{provider}:ProviderType is Redis but {RedisKey} is not set");
+            }
+        }
+    }
+
     private static string? Value(IConfiguration configuration, string key) =>
         configuration[key] is { Length: > 0 } value ? value : null;
 }

@@ -17,15 +17,6 @@ public sealed class BackingServicesCheck(IConfiguration configuration, IServiceP
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var services = BackingServices.From(configuration);
-        foreach (var provider in new[] { "Clustering", "Reminders" })
-        {
-            if (string.Equals(configuration[$"Orleans:{provider}:ProviderType"], "Redis", StringComparison.OrdinalIgnoreCase) && services.Redis is null
-                && string.IsNullOrEmpty(configuration[$"Orleans:{provider}:ConnectionString"]))
-            {
-                throw new StartupException($"Orleans:{provider}:ProviderType is Redis but {BackingServices.RedisKey} is not set");
-            }
-        }
-
         var wait = TimeSpan.FromSeconds(Math.Max(1, options.Value.StartupWaitSeconds));
         var checks = new List<Task>();
         if (services.RegistryDb is { } db) checks.Add(WaitAsync(BackingServices.RegistryDbKey, PostgresAddress(db), ct => CheckPostgresAsync(db, ct), wait, cancellationToken));

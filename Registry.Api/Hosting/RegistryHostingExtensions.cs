@@ -77,7 +77,9 @@ public static class RegistryHostingExtensions
     public static WebApplicationBuilder AddRegistrySilo(this WebApplicationBuilder builder)
     {
         var config = builder.Configuration;
-        var defaults = BackingServices.From(config).OrleansDefaults(config).ToList();
+        var backing = BackingServices.From(config);
+        backing.Validate(config);
+        var defaults = backing.OrleansDefaults(config).ToList();
         if (defaults.Count > 0)
         {
             config.AddInMemoryCollection(defaults);

@@ -24,4 +24,30 @@ public static class FreePorts
             listeners.ForEach(l => l.Stop());
         }
     }
+
+    /// <summary>A port <c>p</c> such that <c>p</c> and <c>p + 1</c> are both free (for services numbered from a base port).</summary>
+    public static int TakePair()
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Take(1)[0];
+            if (port < 65535 && IsFree(port + 1)) return port;
+        }
+        throw new InvalidOperationException("no two consecutive free ports found");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 }
