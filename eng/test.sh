@@ -12,8 +12,8 @@ as_root() {
 }
 
 # --- tools the end-to-end tests (and the side-by-side benchmark) need -------------------
-# postgresql: the PostgreSQL metadata store tests run a local server (Registry.AppHost.Local).
-packages=(skopeo podman buildah umoci docker-registry postgresql)
+# postgresql, redis-server: the distributed-profile tests run local servers (Registry.AppHost.Local).
+packages=(skopeo podman buildah umoci docker-registry postgresql redis-server)
 if [ "$(id -u)" -ne 0 ]; then packages+=(uidmap); fi # rootless podman maps ids through newuidmap
 missing=()
 for package in "${packages[@]}"; do

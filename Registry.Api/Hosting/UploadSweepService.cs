@@ -4,33 +4,39 @@ using Registry.Grains.Abstractions;
 namespace Registry.Api.Hosting;
 
 /// <summary>
-/// Asks the cluster's upload sweeper, on every node and on a timer, to remove uploads untouched
-/// for <see cref="RegistryOptions.UploadTimeoutHours"/>. The sweeper grain has one activation,
-/// so several nodes asking at once cost one sweep.
+/// At start, every node sweeps abandoned uploads once and (re)registers the sweeper's reminder,
+/// which then runs every <see cref="RegistryOptions.UploadSweepIntervalMinutes"/> on whichever node
+/// hosts the sweeper (one activation per cluster), removing uploads untouched for
+/// <see cref="RegistryOptions.UploadTimeoutHours"/>.
 /// </summary>
 public sealed class UploadSweepService(IGrainFactory grains, IOptions<RegistryOptions> options, TimeProvider clock, ILogger<UploadSweepService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(Math.Max(1, settings.UploadSweepIntervalMinutes)), clock);
-        do
+        var sweeper = grains.GetGrain<IUploadSweeperGrain>(IUploadSweeperGrain.Key);
+        var timeout = TimeSpan.FromHours(settings.UploadTimeoutHours);
+        var interval = TimeSpan.FromMinutes(Math.Max(1, settings.UploadSweepIntervalMinutes));
+        for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
         {
             try
             {
-                var cutoff = clock.GetUtcNow() - TimeSpan.FromHours(settings.UploadTimeoutHours);
-                var result = await grains.GetGrain<IUploadSweeperGrain>(IUploadSweeperGrain.Key).SweepAsync(cutoff);
+                await sweeper.ScheduleAsync(interval, timeout);
+                var result = await sweeper.SweepAsync(clock.GetUtcNow() - timeout);
                 if (result.FilesDeleted + result.SessionsClosed > 0)
                 {
                     logger.LogInformation("Swept abandoned uploads: {Sessions} sessions closed, {Files} files deleted, {Bytes} bytes freed",
                         result.SessionsClosed, result.FilesDeleted, result.BytesFreed);
                 }
+
+                return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogWarning(e, "Upload sweep failed; retrying at the next interval");
+                // The cluster or a store may still be coming up: try again shortly.
+                logger.LogWarning(e, "Scheduling the upload sweep failed (attempt {Attempt}); retrying", attempt + 1);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, 5 << Math.Min(attempt, 4))), stoppingToken);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

@@ -18,4 +18,13 @@ public interface IUploadSweeperGrain : IGrainWithStringKey
 
     [Alias("Sweep")]
     Task<UploadSweepResult> SweepAsync(DateTimeOffset cutoff);
+
+    /// <summary>
+    /// Sweeps every <paramref name="interval"/> the uploads untouched for <paramref name="timeout"/>,
+    /// on a reminder: the schedule is kept by the cluster's reminder service (Redis in a cluster),
+    /// so it survives restarts and runs on whichever node hosts the sweeper. Idempotent; every
+    /// node calls it at start.
+    /// </summary>
+    [Alias("Schedule")]
+    Task ScheduleAsync(TimeSpan interval, TimeSpan timeout);
 }

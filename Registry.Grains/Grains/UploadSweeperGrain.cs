@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Registry.Grains.Abstractions;
 using Registry.Grains.Metadata;
 using Registry.Grains.Storage;
@@ -9,9 +10,34 @@ namespace Registry.Grains.Grains;
 /// cutoff. Each is closed through its own session grain, so a writer holding it sees it vanish
 /// the same way a client's DELETE would look.
 /// </summary>
-internal sealed class UploadSweeperGrain(IUploadStore uploads, IBlobStore blobs) : Grain, IUploadSweeperGrain
+internal sealed class UploadSweeperGrain(IUploadStore uploads, IBlobStore blobs, TimeProvider clock, ILogger<UploadSweeperGrain> logger)
+    : Grain, IUploadSweeperGrain, IRemindable
 {
+    public const string ReminderName = "sweep-uploads";
     private const int Batch = 10_000;
+
+    async Task IUploadSweeperGrain.ScheduleAsync(TimeSpan interval, TimeSpan timeout)
+    {
+        // The period lives in the reminder; the timeout is configuration, given again by every node at start.
+        _timeout = timeout;
+        await this.RegisterOrUpdateReminder(ReminderName, interval, interval);
+    }
+
+    private TimeSpan? _timeout;
+
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName) return;
+        var result = await ((IUploadSweeperGrain)this).SweepAsync(clock.GetUtcNow() - (_timeout ?? DefaultTimeout));
+        if (result.FilesDeleted + result.SessionsClosed > 0)
+        {
+            logger.LogInformation("Swept abandoned uploads: {Sessions} sessions closed, {Files} files deleted, {Bytes} bytes freed",
+                result.SessionsClosed, result.FilesDeleted, result.BytesFreed);
+        }
+    }
+
+    /// <summary>Used when a reminder fires on an activation that no node has configured yet.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromHours(24);
 
     async Task<UploadSweepResult> IUploadSweeperGrain.SweepAsync(DateTimeOffset cutoff)
     {

@@ -214,7 +214,9 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
             }
         })).ToList();
 
-        await Task.Delay(1500);
+        // Let pushes commit first (a slow machine takes longer to warm up), then cut PostgreSQL.
+        var warmup = Stopwatch.StartNew();
+        while (Volatile.Read(ref committedIn[0]) < 4 && warmup.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100);
         Volatile.Write(ref phase, 1);
         await cluster.Postgres.StopAsync();
         await Task.Delay(3000);
@@ -275,6 +277,9 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
         using (var check = await fresh.GetAsync("v2/library/redis-during/tags/list")) Assert.Equal(HttpStatusCode.OK, check.StatusCode);
 
         await cluster.Redis.StartAsync();
+        // Reminders persist in Redis: the upload sweep's schedule survived Redis' restart.
+        var reminders = await Tools.RunOkAsync("redis-cli", ["-p", cluster.Redis.Port.ToString(), "zrange", "registry-e2e/reminders", "0", "-1"]);
+        Assert.Contains("sweep-uploads", reminders.StdOut);
         await A.RestartAsync();
         using var again = A.CreateClient();
         foreach (var (repository, image) in new[] { ("library/redis-before", before), ("library/redis-during", during) })
