@@ -16,7 +16,8 @@ public sealed class OciServices(
     UploadHashes hashes,
     RegistryMetrics metrics,
     IOptions<RegistryOptions> options,
-    ILogger<OciServices> logger)
+    ILogger<OciServices> logger,
+    ILocalSiloDetails silo)
 {
     public IGrainFactory Grains { get; } = grains;
     public IBlobStore Blobs { get; } = blobs;
@@ -27,4 +28,7 @@ public sealed class OciServices(
     public RegistryMetrics Metrics { get; } = metrics;
     public RegistryOptions Options { get; } = options.Value;
     public ILogger Logger { get; } = logger;
+
+    /// <summary>This node's silo, named as the writer of the upload leases it takes.</summary>
+    public SiloAddress LocalSilo { get; } = silo.SiloAddress;
 }

@@ -177,7 +177,7 @@ public static partial class UploadEndpoints
             }
             start = first;
         }
-        var lease = await session.BeginWriteAsync(route.Name, start);
+        var lease = await session.BeginWriteAsync(route.Name, start, s.LocalSilo);
         switch (lease.Error)
         {
             case null: return (session, lease);

@@ -14,9 +14,13 @@ public interface IUploadSessionGrain : IGrainWithStringKey
     [Alias("GetState")]
     Task<UploadState?> GetStateAsync(string repository);
 
-    /// <summary>Leases the session for appending; <paramref name="expectedOffset"/> must match when given.</summary>
+    /// <summary>
+    /// Leases the session for appending; <paramref name="expectedOffset"/> must match when given.
+    /// <paramref name="writer"/> is the silo whose node streams the bytes: a lease held by a silo
+    /// the cluster has declared dead is taken over at once instead of waiting for it to time out.
+    /// </summary>
     [Alias("BeginWrite")]
-    Task<UploadLease> BeginWriteAsync(string repository, long? expectedOffset);
+    Task<UploadLease> BeginWriteAsync(string repository, long? expectedOffset, SiloAddress? writer = null);
 
     /// <summary>
     /// Records the new offset and, when <paramref name="release"/>, gives the lease back (a

@@ -9,13 +9,14 @@ namespace Registry.Grains.Grains;
 /// the stored bytes, so any activation — after a restart or on another node — resumes where the
 /// bytes end.
 /// </summary>
-internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs, TimeProvider clock) : Grain, IUploadSessionGrain
+internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs, TimeProvider clock, IClusterMembershipService membership) : Grain, IUploadSessionGrain
 {
     private static readonly TimeSpan LeaseTimeout = UploadLease.Timeout;
 
     private UploadState? _state;
     private Guid _lease;
     private DateTimeOffset _leaseExpires;
+    private SiloAddress? _leaseHolder;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken) => BackingFailures.GuardAsync(() => LoadAsync(cancellationToken));
 
@@ -39,18 +40,23 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
     Task<UploadState?> IUploadSessionGrain.GetStateAsync(string repository) =>
         Task.FromResult(_state?.Repository == repository ? _state : null);
 
-    Task<UploadLease> IUploadSessionGrain.BeginWriteAsync(string repository, long? expectedOffset)
+    Task<UploadLease> IUploadSessionGrain.BeginWriteAsync(string repository, long? expectedOffset, SiloAddress? writer)
     {
         if (_state is null || _state.Repository != repository)
             return Task.FromResult(new UploadLease(OciErrorCode.BlobUploadUnknown, Guid.Empty, 0));
         var now = clock.GetUtcNow();
-        var busy = _lease != Guid.Empty && now < _leaseExpires;
+        var busy = _lease != Guid.Empty && now < _leaseExpires && !HolderIsDead();
         if (busy || (expectedOffset is { } expected && expected != _state.Offset))
             return Task.FromResult(new UploadLease(OciErrorCode.RangeInvalid, Guid.Empty, _state.Offset));
         _lease = Guid.NewGuid();
         _leaseExpires = now + LeaseTimeout;
+        _leaseHolder = writer;
         return Task.FromResult(new UploadLease(null, _lease, _state.Offset));
     }
+
+    /// <summary>The node streaming into the lease was killed: its writes can never finish, and the stored size says where to resume.</summary>
+    private bool HolderIsDead() =>
+        _leaseHolder is { } holder && membership.CurrentSnapshot.GetSiloStatus(holder) == SiloStatus.Dead;
 
     Task<bool> IUploadSessionGrain.EndWriteAsync(Guid leaseId, long newOffset, bool release)
     {

@@ -148,6 +148,75 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANodeKilledWhileStreamingAChunkLeavesTheUploadToBeFinishedThroughTheOtherNode()
+    {
+        var data = SyntheticImage.RandomBytes(new Random(9), 4 << 20);
+        var digest = OciImage.Sha256Digest(data);
+        using var httpA = A.CreateClient();
+        using var httpB = B.CreateClient();
+        var location = await new OciClient(httpA, "library/midstream", cluster.Tail).StartUploadAsync();
+
+        // A PATCH whose body stops after 1 MiB and never ends: node A is killed while it streams.
+        using var abandon = new CancellationTokenSource();
+        var stalled = new StalledContent(data[..(1 << 20)], abandon.Token);
+        var patch = httpA.SendAsync(new HttpRequestMessage(HttpMethod.Patch, location) { Content = stalled }, abandon.Token);
+        await stalled.Sent.WaitAsync(TimeSpan.FromSeconds(30));
+        await Task.Delay(1000);
+        A.Kill();
+        abandon.Cancel(); // the client gives up on the dead connection
+        await Assert.ThrowsAnyAsync<Exception>(() => patch.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Node B reports what is stored and, once the cluster knows node A is gone, accepts the rest.
+        var onB = new Uri(B.BaseAddress, location.PathAndQuery);
+        var offset = await EventuallyAsync("upload status through node B", async () =>
+        {
+            using var response = await httpB.GetAsync(onB);
+            if (response.StatusCode != HttpStatusCode.NoContent) return (long?)null;
+            // "0-0" is what registries send for an empty upload (the spec's range cannot say "none").
+            var range = response.Headers.TryGetValues("Range", out var r) ? r.First() : "0-0";
+            return range == "0-0" ? 0 : long.Parse(range.Split('-')[1]) + 1;
+        });
+        output.WriteLine($"node B reports {offset} bytes stored");
+        Assert.True(offset is 0 || offset == 1 << 20, $"stored {offset} bytes: only whole chunks may count");
+
+        var next = await EventuallyAsync("PATCH of the rest through node B", async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Patch, onB) { Content = new ByteArrayContent(data[(int)offset!.Value..]) };
+            request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{data.Length - 1}");
+            using var response = await httpB.SendAsync(request);
+            if (response.StatusCode == HttpStatusCode.Accepted) return new Uri(B.BaseAddress, response.Headers.Location!);
+            Assert.True(response.StatusCode is HttpStatusCode.RequestedRangeNotSatisfiable or HttpStatusCode.ServiceUnavailable,
+                $"PATCH through node B: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            return null;
+        });
+        using var put = await httpB.SendAsync(new HttpRequestMessage(HttpMethod.Put, next + (next.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest)));
+        Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+        Assert.Equal(data, await new OciClient(httpB, "library/midstream", cluster.Tail).GetBlobAsync(digest));
+    }
+
+    /// <summary>A request body that sends its bytes, signals, and then never finishes.</summary>
+    private sealed class StalledContent(byte[] prefix, CancellationToken abandon) : HttpContent
+    {
+        private readonly TaskCompletionSource _sent = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Sent => _sent.Task;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(prefix);
+            await stream.FlushAsync();
+            _sent.TrySetResult();
+            await Task.Delay(Timeout.Infinite, abandon);
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task WithANodeKilledTheOtherKeepsServingAndTheRestartedNodeSeesEverything()
     {
         using var httpA = A.CreateClient();
