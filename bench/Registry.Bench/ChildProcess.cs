@@ -8,7 +8,7 @@ namespace Registry.Bench;
 /// A server started through <c>sh -c 'exec ...'</c> so that its output goes straight to a log file
 /// (nothing for us to drain) while <see cref="Pid"/> stays the server's own pid, for VmRSS.
 /// </summary>
-public sealed class ChildProcess : IAsyncDisposable
+public sealed class ChildProcess : IAsyncDisposable, IKillable
 {
     readonly Process process;
 

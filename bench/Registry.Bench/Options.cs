@@ -2,6 +2,16 @@ using Registry.Bench.Workloads;
 
 namespace Registry.Bench;
 
+/// <summary>
+/// How our registry runs: one embedded node (SQLite + filesystem), or the distributed profile: two
+/// nodes in one Orleans cluster over local PostgreSQL, Redis and Azurite.
+/// </summary>
+public enum Profile
+{
+    Embedded,
+    Distributed,
+}
+
 /// <summary>Command-line options; <c>--quick</c> shrinks every workload for a smoke run.</summary>
 public sealed record Options
 {
@@ -19,6 +29,9 @@ public sealed record Options
     public string OutputPath { get; init; } = "";
     public string DistributionBinary { get; init; } = "/usr/bin/docker-registry";
     public IReadOnlySet<int>? Only { get; init; }
+
+    /// <summary>The profiles to run, in order; each is a section of the report with its own servers.</summary>
+    public IReadOnlyList<Profile> Profiles { get; init; } = [Profile.Embedded];
 
     /// <summary>Hidden test mode: a second distribution stands in for ours.</summary>
     public bool PeerOnly { get; init; }
@@ -58,6 +71,8 @@ public sealed record Options
                     "--distribution" => o with { DistributionBinary = Next() },
                     "--out" => o with { OutputPath = Path.GetFullPath(Next()) },
                     "--only" => o with { Only = Next().Split(',').Select(int.Parse).ToHashSet() },
+                    "--profile" => o with { Profiles = ParseProfiles(Next()) },
+                    "--distributed" => o with { Profiles = [Profile.Distributed] },
                     "--peer-only" => o with { PeerOnly = true },
                     "-h" or "--help" => throw new ArgumentException(""),
                     _ => throw new ArgumentException($"unknown option {args[i]}"),
@@ -83,6 +98,14 @@ public sealed record Options
 
     public bool Runs(int workload) => Only is null || Only.Contains(workload);
 
+    static IReadOnlyList<Profile> ParseProfiles(string value) => value switch
+    {
+        "embedded" => [Profile.Embedded],
+        "distributed" => [Profile.Distributed],
+        "all" => [Profile.Embedded, Profile.Distributed],
+        _ => throw new ArgumentException("--profile is embedded, distributed or all"),
+    };
+
     const string Usage = """
         usage: Registry.Bench [options]
           --size-mb N              big blob size in MiB (default 512)
@@ -98,6 +121,10 @@ public sealed record Options
           --distribution PATH      distribution binary (default /usr/bin/docker-registry)
           --out PATH               markdown result (default <repo>/bench/results/latest.md)
           --only 1,2,...           run only these workloads (1-6)
+          --profile P              embedded (default): one node, SQLite + filesystem;
+                                   distributed: two nodes over local PostgreSQL, Redis and Azurite;
+                                   all: embedded, then distributed (two sections)
+          --distributed            same as --profile distributed
           --quick                  small sizes for a smoke run
         """;
 

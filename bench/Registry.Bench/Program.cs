@@ -1,7 +1,8 @@
 using Registry.Bench;
 using Registry.Bench.Workloads;
 
-// Side-by-side benchmark: our registry vs CNCF distribution, same workloads over plain HTTP.
+// Side-by-side benchmark: our registry vs CNCF distribution, same workloads over plain HTTP; one
+// section per profile (embedded; distributed: two nodes over PostgreSQL, Redis and Azurite).
 var options = Options.Parse(args);
 if (options is null)
 {
@@ -9,14 +10,20 @@ if (options is null)
 }
 
 using var shutdown = Shutdown.Install();
+var reports = new List<Report>();
 try
 {
-    await using var servers = await Servers.StartAsync(options, shutdown.Token);
-    var report = new Report(options, servers);
-    await Runner.RunAsync(WorkloadSet.Create(options), servers.Sides, report, shutdown.Token);
-    report.Print();
-    report.Save();
-    return report.HasErrors ? 1 : 0;
+    foreach (var profile in options.Profiles)
+    {
+        Console.WriteLine($"==== {profile.ToString().ToLowerInvariant()} profile");
+        await using var servers = await Servers.StartAsync(options, profile, shutdown.Token);
+        var report = new Report(options, servers);
+        await Runner.RunAsync(WorkloadSet.Create(options, profile), servers, report, shutdown.Token);
+        report.Print();
+        reports.Add(report);
+        Report.Save(options, reports);
+    }
+    return reports.Any(r => r.HasErrors) ? 1 : 0;
 }
 catch (OperationCanceledException) when (shutdown.Token.IsCancellationRequested)
 {

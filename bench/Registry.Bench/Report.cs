@@ -4,7 +4,7 @@ using Registry.Bench.Workloads;
 
 namespace Registry.Bench;
 
-/// <summary>Collects figures per side and renders the markdown table pasted into README.md.</summary>
+/// <summary>Collects figures per side (and for "Azurite alone") of one profile and renders its markdown section.</summary>
 public sealed class Report(Options options, Servers servers)
 {
     readonly List<Metric> metrics = [];
@@ -17,40 +17,74 @@ public sealed class Report(Options options, Servers servers)
 
     public void Register(IEnumerable<Metric> more) => metrics.AddRange(more);
 
-    public IRecorder For(Side side) => new Recorder(this, side);
+    /// <summary>The name "Azurite alone" records under.</summary>
+    public const string ReferenceName = "azurite";
 
-    public void Fail(Workload workload, Side side, Exception e)
+    public IRecorder For(string name) => new Recorder(this, name);
+
+    public void Fail(Workload workload, string name, Exception e)
     {
         var text = e is Oci.RegistryRequestException or BenchException ? e.Message : e.ToString();
-        errors.Add($"{side.Name}, {workload.Title}: {text}");
-        Console.WriteLine($"   {side.Name,-12} FAILED: {text}");
+        errors.Add($"{name}, {workload.Title}: {text}");
+        Console.WriteLine($"   {name,-12} FAILED: {text}");
     }
 
     public string ToMarkdown()
     {
         var (ours, dist) = (servers.Sides[0], servers.Sides[1]);
+        var reference = servers.Reference;
+        var cluster = servers.Profile == Profile.Distributed;
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"### Registry vs distribution ({started:yyyy-MM-dd HH:mm} UTC{(options.Quick ? ", --quick" : "")})");
+        var title = cluster ? $"Registry, distributed profile ({ours.Nodes.Count} nodes), vs distribution" : "Registry vs distribution";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"### {title} ({started:yyyy-MM-dd HH:mm} UTC{(options.Quick ? ", --quick" : "")})");
         sb.AppendLine();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Cpu()}, {Environment.ProcessorCount} cores, {Ram()}; servers, client and data on one host (127.0.0.1, filesystem storage in {Path.GetTempPath().TrimEnd('/')}).");
+        var storage = cluster
+            ? $"ours: PostgreSQL, Redis and Azurite on the same host, their data in {Path.GetTempPath().TrimEnd('/')}; distribution: filesystem storage there"
+            : $"filesystem storage in {Path.GetTempPath().TrimEnd('/')}";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Machine: {Cpu()}, {Environment.ProcessorCount} cores, {Ram()}; servers, client and data on one host (127.0.0.1, {storage}).");
         sb.AppendLine(CultureInfo.InvariantCulture, $"Ours: {ours.Description}. Distribution: {dist.Description}, `log.level: error`, in-memory blob descriptor cache.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Client: one .NET HttpClient (SocketsHttpHandler, pooled connections); manifest GETs by {(options.LoadGenerator == "wrk" ? "wrk" : "the same HttpClient")}. MiB = 2^20 bytes.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Figures of workloads 1-5 are medians of {options.Rounds} interleaved round(s) (ours and distribution take turns; `sync` before each turn); workload 6 runs once, right after the warm-up.");
+        if (cluster)
+        {
+            sb.AppendLine("Load is spread over both nodes: the big blob is pushed through node A and pulled through node B (swapped every round); small blobs, mix blobs and warm-up go to the nodes alternately, every blob pulled through the node that did not push it;");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"manifest GETs are measured through node A only, node B only and both at once ({(options.LoadGenerator == "wrk" ? "two wrk processes" : "connections alternating")}, half the connections each); distribution, one node, gets the same load generators against its one address (its node A and node B rows are one measurement). Memory (6) is node A's, which takes that push and pull.");
+            if (reference is not null)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"Reference: {reference.Description}.");
+            }
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Client: one .NET HttpClient (SocketsHttpHandler, pooled connections){(cluster ? " per node" : "")}; manifest GETs by {(options.LoadGenerator == "wrk" ? "wrk" : "the same HttpClient")}. MiB = 2^20 bytes.");
+        var turns = reference is null ? "ours and distribution take turns" : "ours, distribution and Azurite alone take turns, the order rotated";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Figures of workloads 1-5 are medians of {options.Rounds} interleaved round(s) ({turns}; `sync` before each turn); workload 6 runs once, right after the warm-up.");
         sb.AppendLine();
-        sb.AppendLine("| # | Workload | Unit | Ours | distribution | Ours / distribution | Target | Met |");
-        sb.AppendLine("|---|---|---|---:|---:|---:|---|---|");
+        if (reference is null)
+        {
+            sb.AppendLine("| # | Workload | Unit | Ours | distribution | Ours / distribution | Target | Met |");
+            sb.AppendLine("|---|---|---|---:|---:|---:|---|---|");
+        }
+        else
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| # | Workload | Unit | Ours ({ours.Nodes.Count} nodes) | distribution | Ours / distribution | Azurite alone | Ours / Azurite alone | Target | Met |");
+            sb.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|---|");
+        }
         foreach (var m in metrics.OrderBy(m => m.Number)) // stable: workloads keep their order within a number
         {
-            var (o, d) = (Median(m, ours), Median(m, dist));
-            var ratio = m.Comparable && o is not null && d > 0 ? $"{o / d:0.00}x" : "—";
-            var met = m.Target is null ? "" : o is null || (m.Comparable && d is null) ? "—" : m.Target.IsMet(o.Value, d) ? "yes" : "**no**";
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {m.Number} | {m.Name} | {m.Unit} | {Format(o)} | {Format(d)} | {ratio} | {m.Target?.Text ?? ""} | {met} |");
+            var (o, d) = (Median(m, ours.Name), m.OursOnly ? null : Median(m, dist.Name));
+            var ratio = m.Comparable && !m.OursOnly && o is not null && d > 0 ? $"{o / d:0.00}x" : "—";
+            var met = m.Target is null ? "" : o is null || (m.Comparable && !m.OursOnly && d is null) ? "—" : m.Target.IsMet(o.Value, d) ? "yes" : "**no**";
+            var distText = m.OursOnly ? "—" : Format(d);
+            var referenceColumns = "";
+            if (reference is not null)
+            {
+                var r = m.Reference ? Median(m, ReferenceName) : null;
+                referenceColumns = m.Reference ? $" {Format(r)} | {(o is not null && r > 0 ? $"{o / r:0.00}x" : "—")} |" : " — | — |";
+            }
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {m.Number} | {m.Name} | {m.Unit} | {Format(o)} | {distText} | {ratio} |{referenceColumns} {m.Target?.Text ?? ""} | {met} |");
         }
-        foreach (var (title, lines) in new[] { ("Errors", errors), ("Notes", notes) })
+        foreach (var (heading, lines) in new[] { ("Errors", errors), ("Notes", notes) })
         {
             if (lines.Count > 0)
             {
-                sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{title}:").AppendLine();
+                sb.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"{heading}:").AppendLine();
                 lines.ForEach(l => sb.AppendLine(CultureInfo.InvariantCulture, $"- {l.ReplaceLineEndings(" ")}"));
             }
         }
@@ -59,17 +93,18 @@ public sealed class Report(Options options, Servers servers)
 
     public void Print() => Console.WriteLine(Environment.NewLine + ToMarkdown());
 
-    public void Save()
+    /// <summary>Writes the sections run so far (one per profile) to <c>--out</c>.</summary>
+    public static void Save(Options options, IEnumerable<Report> reports)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(options.OutputPath)!);
-        File.WriteAllText(options.OutputPath, ToMarkdown());
+        File.WriteAllText(options.OutputPath, string.Join(Environment.NewLine, reports.Select(r => r.ToMarkdown())));
         Console.WriteLine($"bench: wrote {options.OutputPath}");
     }
 
     /// <summary>The middle figure of the rounds (the mean of the middle two for an even count).</summary>
-    double? Median(Metric m, Side side)
+    double? Median(Metric m, string name)
     {
-        if (!values.TryGetValue((m, side.Name), out var list) || list.Count == 0)
+        if (!values.TryGetValue((m, name), out var list) || list.Count == 0)
         {
             return null;
         }
@@ -94,21 +129,21 @@ public sealed class Report(Options options, Servers servers)
         return $"{long.Parse(kb, CultureInfo.InvariantCulture) / (1024 * 1024)} GiB RAM";
     }
 
-    sealed class Recorder(Report report, Side side) : IRecorder
+    sealed class Recorder(Report report, string name) : IRecorder
     {
         public void Record(Metric metric, double value)
         {
-            if (!report.values.TryGetValue((metric, side.Name), out var list))
+            if (!report.values.TryGetValue((metric, name), out var list))
             {
-                report.values[(metric, side.Name)] = list = [];
+                report.values[(metric, name)] = list = [];
             }
             list.Add(value);
-            Console.WriteLine($"   {side.Name,-12} {metric.Name}: {Format(value)} {metric.Unit}");
+            Console.WriteLine($"   {name,-12} {metric.Name}: {Format(value)} {metric.Unit}");
         }
 
         public void Note(string text)
         {
-            var line = $"{side.Name}: {text}";
+            var line = $"{name}: {text}";
             if (!report.notes.Contains(line))
             {
                 report.notes.Add(line);

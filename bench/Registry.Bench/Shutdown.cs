@@ -6,9 +6,13 @@ namespace Registry.Bench;
 /// Turns Ctrl+C and SIGTERM into cancellation so that <c>finally</c> blocks stop the servers;
 /// a second signal, or a process exit, kills the registered children at once.
 /// </summary>
+/// <remarks>
+/// Children are our registry processes and distribution (<see cref="ChildProcess"/>) and, for the
+/// distributed profile, PostgreSQL, Redis and Azurite (<see cref="BackingService"/>).
+/// </remarks>
 public sealed class Shutdown : IDisposable
 {
-    static readonly List<ChildProcess> Children = [];
+    static readonly List<IKillable> Children = [];
     readonly CancellationTokenSource cts = new();
     readonly PosixSignalRegistration[] registrations;
 
@@ -26,7 +30,7 @@ public sealed class Shutdown : IDisposable
 
     public static Shutdown Install() => new();
 
-    public static void Track(ChildProcess child)
+    public static void Track(IKillable child)
     {
         lock (Children)
         {
@@ -34,7 +38,7 @@ public sealed class Shutdown : IDisposable
         }
     }
 
-    public static void Untrack(ChildProcess child)
+    public static void Untrack(IKillable child)
     {
         lock (Children)
         {
@@ -73,6 +77,12 @@ public sealed class Shutdown : IDisposable
         }
         cts.Dispose();
     }
+}
+
+/// <summary>Something <see cref="Shutdown"/> kills (with its process tree) when the bench must stop at once.</summary>
+public interface IKillable
+{
+    void Kill();
 }
 
 /// <summary>A failure that ends the bench with a message rather than a stack trace.</summary>

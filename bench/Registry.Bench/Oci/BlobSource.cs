@@ -24,6 +24,12 @@ public sealed class BlobSource(ulong seed, long length)
 
     public HttpContent ToContent(long offset = 0, long? count = null) => new BlobContent(this, offset, count ?? length - offset);
 
+    /// <summary>
+    /// A range of the content (all of it by default) as a read-only, seekable stream, generated as
+    /// it is read (for the Azure SDK's uploads).
+    /// </summary>
+    public Stream OpenRead(long offset = 0, long? count = null) => new BlobStream(this, offset, count ?? length - offset);
+
     public async Task WriteToAsync(Stream stream, long offset, long count, CancellationToken ct)
     {
         var scratch = ArrayPool<byte>.Shared.Rent((int)Math.Min(WriteSize, Math.Max(count, 1)));
@@ -80,6 +86,60 @@ public sealed class BlobSource(ulong seed, long length)
         var block = new byte[BlockSize];
         new Random(20240601).NextBytes(block);
         return block;
+    }
+
+    /// <summary>Generates content[start + position ..] on every read; nothing is buffered.</summary>
+    sealed class BlobStream(BlobSource blob, long start, long size) : Stream
+    {
+        long position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => size;
+
+        public override long Position
+        {
+            get => position;
+            set => position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
+        }
+
+        public override int Read(Span<byte> buffer)
+        {
+            var total = 0;
+            while (total < buffer.Length && position < size)
+            {
+                var at = start + position;
+                var n = (int)Math.Min(Math.Min(buffer.Length - total, size - position), BlockSize - at % BlockSize);
+                blob.Fill(at, buffer.Slice(total, n));
+                position += n;
+                total += n;
+            }
+            return total;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Read(buffer.Span));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+        public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => position + offset,
+            _ => size + offset,
+        };
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Streams a range of the blob with a known Content-Length (no chunked encoding, no buffering).</summary>

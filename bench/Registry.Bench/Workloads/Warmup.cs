@@ -4,7 +4,8 @@ namespace Registry.Bench.Workloads;
 
 /// <summary>
 /// Untimed: touches every code path once so that no figure includes JIT or first-connection costs,
-/// and checks that what comes back is byte-for-byte what went in.
+/// and checks that what comes back is byte-for-byte what went in. On a cluster every node takes
+/// every path, pulling what another node pushed.
 /// </summary>
 public sealed class Warmup : Workload
 {
@@ -19,16 +20,39 @@ public sealed class Warmup : Workload
 
     public override async Task RunAsync(Side side, int round, IRecorder recorder, CancellationToken ct)
     {
-        var client = side.Client;
+        for (var i = 0; i < side.Nodes.Count; i++)
+        {
+            await WarmAsync(side.NodeAt(i).Client, side.NodeAt(i + 1).Client, recorder, ct);
+        }
+    }
+
+    public override bool HasReference => true;
+
+    /// <summary>The SDK paths of "Azurite alone" (Put Blob, Put Block + Put Block List, Get Blob), so its figures exclude JIT too.</summary>
+    public override async Task RunReferenceAsync(AzuriteReference reference, int round, IRecorder recorder, CancellationToken ct)
+    {
+        await Parallel.ForEachAsync(small, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (b, t) => await reference.UploadAsync(AzuriteReference.NameOf(b), b, t));
+        await reference.UploadAsync(AzuriteReference.NameOf(medium), medium, ct);
+        await reference.UploadInChunksAsync(AzuriteReference.NameOf(chunked), chunked, 5 * (int)MiB, ct);
+        await reference.DownloadAsync(AzuriteReference.NameOf(medium), medium.Length, ct);
+        await reference.DownloadAsync(AzuriteReference.NameOf(chunked), chunked.Length, ct);
+    }
+
+    async Task WarmAsync(OciClient client, OciClient puller, IRecorder recorder, CancellationToken ct)
+    {
         await Parallel.ForEachAsync(small, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
             async (b, t) => await client.PushMonolithicAsync(Repo, b, t));
         await client.PushMonolithicAsync(Repo, medium, ct);
         await client.PushChunkedAsync(Repo, chunked, 5 * (int)MiB, ct);
-        await client.PullAsync(Repo, medium.Digest, medium.Length, ct, verifyDigest: true);
-        await client.PullAsync(Repo, chunked.Digest, chunked.Length, ct, verifyDigest: true);
+        await puller.PullAsync(Repo, medium.Digest, medium.Length, ct, verifyDigest: true);
+        await puller.PullAsync(Repo, chunked.Digest, chunked.Length, ct, verifyDigest: true);
         await image.PushAsync(client, Repo, "warm", ct);
-        var authenticated = await image.CheckReadableAsync(client, Repo, "warm", recorder, ct);
-        await Parallel.ForEachAsync(Enumerable.Range(0, 2000), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
-            async (_, t) => await client.GetManifestAsync(Repo, "warm", authenticated, t));
+        foreach (var reader in new[] { client, puller }.Distinct())
+        {
+            var authenticated = await image.CheckReadableAsync(reader, Repo, "warm", recorder, ct);
+            await Parallel.ForEachAsync(Enumerable.Range(0, 2000), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+                async (_, t) => await reader.GetManifestAsync(Repo, "warm", authenticated, t));
+        }
     }
 }

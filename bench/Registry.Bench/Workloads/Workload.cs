@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Registry.Bench.Oci;
 
 namespace Registry.Bench.Workloads;
 
@@ -9,8 +10,14 @@ public sealed record Target(string Text, Func<double, double?, bool> IsMet)
     public static Target Below(double limit, string unit) => new($"< {limit} {unit}", (ours, _) => ours < limit);
 }
 
-/// <summary>One figure of the final table; <paramref name="Comparable"/> is false where a ratio means nothing.</summary>
-public sealed record Metric(int Number, string Name, string Unit, Target? Target = null, bool Comparable = true);
+/// <summary>
+/// One figure of the final table; <paramref name="Comparable"/> is false where a ratio means
+/// nothing, <paramref name="OursOnly"/> true where distribution has no such figure (node B of a
+/// cluster), and <paramref name="Reference"/> true where the distributed table also shows
+/// "Azurite alone" doing the same.
+/// </summary>
+public sealed record Metric(int Number, string Name, string Unit, Target? Target = null, bool Comparable = true, bool OursOnly = false,
+    bool Reference = false);
 
 /// <summary>Where a workload puts its figures and remarks for one side.</summary>
 public interface IRecorder
@@ -31,6 +38,12 @@ public abstract class Workload
     public virtual Task PrepareAsync(CancellationToken ct) => Task.CompletedTask;
     public abstract Task RunAsync(Side side, int round, IRecorder recorder, CancellationToken ct);
 
+    /// <summary>Whether <see cref="RunReferenceAsync"/> does something (a turn of "Azurite alone" in the distributed profile).</summary>
+    public virtual bool HasReference => false;
+
+    /// <summary>The same bytes as <see cref="RunAsync"/> for this round, straight to Azurite, recorded under the same metrics.</summary>
+    public virtual Task RunReferenceAsync(AzuriteReference reference, int round, IRecorder recorder, CancellationToken ct) => Task.CompletedTask;
+
     protected const long MiB = 1 << 20;
 
     protected static double MiBPerSecond(long bytes, long startTimestamp) =>
@@ -50,12 +63,13 @@ public static class Seeds
 /// <summary>The workloads of one run, in order, as the options select them.</summary>
 public static class WorkloadSet
 {
-    public static IReadOnlyList<Workload> Create(Options o)
+    public static IReadOnlyList<Workload> Create(Options o, Profile profile)
     {
+        var cluster = profile == Profile.Distributed;
         var all = new List<Workload> { new Warmup() };
         if (o.Runs(6))
         {
-            all.Add(new Memory(o.MemoryMiB)); // first, while the heaps are small; its rows still print as 6
+            all.Add(new Memory(o.MemoryMiB, cluster)); // first, while the heaps are small; its rows still print as 6
         }
         if (o.Runs(1) || o.Runs(2))
         {
@@ -67,7 +81,9 @@ public static class WorkloadSet
         }
         if (o.Runs(4))
         {
-            all.Add(new ManifestGets(o.LoadGenerator, o.ManifestConcurrency, o.DurationSeconds, o.Rounds));
+            all.Add(cluster
+                ? new ClusterManifestGets(o.LoadGenerator, o.ManifestConcurrency, o.DurationSeconds, o.Rounds)
+                : new ManifestGets(o.LoadGenerator, o.ManifestConcurrency, o.DurationSeconds, o.Rounds));
         }
         if (o.Runs(5))
         {
@@ -75,7 +91,7 @@ public static class WorkloadSet
         }
         if (o.Runs(6))
         {
-            all.Add(new PeakMemory());
+            all.Add(new PeakMemory(cluster));
         }
         return all;
     }

@@ -17,10 +17,15 @@ public static partial class Wrk
     public static bool IsInstalled { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "")
         .Split(':', StringSplitOptions.RemoveEmptyEntries).Any(dir => File.Exists(Path.Combine(dir, Binary)));
 
-    public static async Task<double> RunAsync(Uri url, int connections, int seconds, AuthenticationHeaderValue? auth, CancellationToken ct)
+    /// <summary>
+    /// GETs <paramref name="url"/> for <paramref name="seconds"/>; returns requests per second.
+    /// <paramref name="threads"/> defaults to one per core (at most one per connection).
+    /// </summary>
+    public static async Task<double> RunAsync(Uri url, int connections, int seconds, AuthenticationHeaderValue? auth, CancellationToken ct,
+        int? threads = null)
     {
         var psi = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-t", Math.Min(Environment.ProcessorCount, connections).ToString(CultureInfo.InvariantCulture),
+        foreach (var arg in new[] { "-t", Math.Min(threads ?? Environment.ProcessorCount, connections).ToString(CultureInfo.InvariantCulture),
             "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "--timeout", "10s",
             "-H", $"Accept: {OciClient.ManifestMediaType}" })
         {
