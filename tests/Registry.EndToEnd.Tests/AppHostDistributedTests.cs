@@ -22,8 +22,8 @@ public sealed partial class AppHostDistributedTests(ITestOutputHelper output)
         var api = FreePorts.TakePair();
         var silo = FreePorts.TakePair();
         var gateway = FreePorts.TakePair();
-        var others = FreePorts.Take(4);
-        var (portal, postgres, redis, azurite) = (others[0], others[1], others[2], others[3]);
+        // Every port outside the ephemeral range: the services bind them one after another.
+        var (portal, postgres, redis, azurite) = (FreePorts.TakePair(), FreePorts.TakePair(), FreePorts.TakePair(), FreePorts.TakePair());
         var password = $"AppHost{Guid.NewGuid():N}";
         var dll = Path.Combine(ApiBinary.RepositoryRoot, "AppHost", "bin", ApiBinary.Configuration, "net10.0", "AppHost.dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");

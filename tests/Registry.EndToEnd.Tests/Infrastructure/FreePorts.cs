@@ -25,16 +25,29 @@ public static class FreePorts
         }
     }
 
-    /// <summary>A port <c>p</c> such that <c>p</c> and <c>p + 1</c> are both free (for services numbered from a base port).</summary>
+    /// <summary>
+    /// A port <c>p</c> such that <c>p</c> and <c>p + 1</c> are both free (for services numbered from a
+    /// base port), chosen below Linux's ephemeral range (32768-60999) so that no outgoing
+    /// connection of another process can take <c>p + 1</c> before the service binds it.
+    /// </summary>
     public static int TakePair()
     {
-        for (var attempt = 0; attempt < 100; attempt++)
+        for (var attempt = 0; attempt < 1000; attempt++)
         {
-            var port = Take(1)[0];
-            if (port < 65535 && IsFree(port + 1)) return port;
+            var port = Random.Shared.Next(20000, 32000);
+            lock (HandedOut)
+            {
+                // Not yet bound is not the same as not taken: never hand out a port twice.
+                if (HandedOut.Contains(port) || HandedOut.Contains(port + 1) || !IsFree(port) || !IsFree(port + 1)) continue;
+                HandedOut.Add(port);
+                HandedOut.Add(port + 1);
+                return port;
+            }
         }
         throw new InvalidOperationException("no two consecutive free ports found");
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 
     private static bool IsFree(int port)
     {
