@@ -3,26 +3,37 @@ using System.Net.Sockets;
 
 namespace Registry.EndToEnd.Tests.Infrastructure;
 
-/// <summary>Asks the kernel for distinct free loopback ports (all held open together so none repeats).</summary>
+/// <summary>Free loopback ports for servers the tests start.</summary>
 public static class FreePorts
 {
+    /// <summary>
+    /// Distinct free ports below Linux's ephemeral range (32768-60999), never handed out twice in
+    /// this test run: a port the kernel picked for us could be picked again for another process's
+    /// outgoing connection before our server binds it.
+    /// </summary>
     public static int[] Take(int count)
     {
-        var listeners = new List<TcpListener>();
-        try
+        var ports = new int[count];
+        for (var i = 0; i < count; i++)
         {
-            for (var i = 0; i < count; i++)
+            ports[i] = TakeOne();
+        }
+        return ports;
+    }
+
+    private static int TakeOne()
+    {
+        for (var attempt = 0; attempt < 1000; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32000);
+            lock (HandedOut)
             {
-                var listener = new TcpListener(IPAddress.Loopback, 0);
-                listener.Start();
-                listeners.Add(listener);
+                if (HandedOut.Contains(port) || !IsFree(port)) continue;
+                HandedOut.Add(port);
+                return port;
             }
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
         }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
+        throw new InvalidOperationException("no free port found");
     }
 
     /// <summary>
