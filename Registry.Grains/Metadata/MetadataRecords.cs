@@ -32,7 +32,3 @@ public sealed record RepositorySnapshot(
     IReadOnlyDictionary<Digest, long> Blobs);
 
 public sealed record UploadRecord(string Id, string Repository, DateTimeOffset StartedAt);
-
-public sealed record ProjectRecord(string Name, bool Public, DateTimeOffset CreatedAt);
-
-public sealed record UserRecord(long Id, string Username, string PasswordHash, bool SysAdmin);

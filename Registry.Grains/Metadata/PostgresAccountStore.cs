@@ -11,7 +11,8 @@ public sealed class PostgresAccountStore(PostgresDatabase db, TimeProvider clock
             await using var cmd = Command(c, null, "SELECT name, public, created_at FROM projects WHERE name = @n", ("@n", name));
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken)) return null;
-            return new ProjectRecord(reader.GetString(0), reader.GetBoolean(1), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)));
+            var created = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
+            return new ProjectRecord(0, reader.GetString(0), reader.GetBoolean(1), 0, "", -1, created, created);
         }, cancellationToken);
 
     public Task UpsertProjectAsync(string name, bool isPublic, CancellationToken cancellationToken = default) =>
@@ -26,7 +27,7 @@ public sealed class PostgresAccountStore(PostgresDatabase db, TimeProvider clock
             await using var cmd = Command(c, null, "SELECT id, username, password_hash, sysadmin FROM users WHERE username = @u", ("@u", username));
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken)) return null;
-            return new UserRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3));
+            return new UserRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), "", "", "", "db", default, default);
         }, cancellationToken);
 
     public async Task<bool> TryCreateUserAsync(string username, string passwordHash, bool sysAdmin, CancellationToken cancellationToken = default) =>
