@@ -1,5 +1,6 @@
 using Registry.Api.Auth;
 using Registry.Api.Hosting;
+using Registry.Api.Management;
 using Registry.Api.Oci;
 
 try
@@ -11,12 +12,14 @@ try
     builder.AddRegistrySilo();
     builder.AddRegistryAuth();
     builder.AddOciApi();
+    builder.AddManagementApi();
 
     var app = builder.Build();
 
     app.MapDefaultEndpoints();
     app.MapTokenEndpoints();
     app.MapOciApi();
+    app.MapManagementApi();
 
     app.Run();
     return 0;

@@ -1,18 +1,71 @@
 using Registry.Grains.Abstractions;
+using static Registry.Api.Auth.Rbac;
 
 namespace Registry.Api.Auth;
 
+/// <summary>A caller's standing in one project: the project, their role (users) and what they may do.</summary>
+public sealed record ProjectAccess(ProjectInfo Project, int? Role, IReadOnlySet<Permission> Permissions)
+{
+    public bool Can(string resource, string action) => Permissions.Contains(new Permission(resource, action));
+}
+
 /// <summary>
-/// What a caller may do on a repository. For now: system admins everything, everyone pulls from
-/// public projects. Bearer callers are limited to their token's grants, which were computed here
-/// when the token was issued.
+/// What a caller may do, everywhere (distribution API, token service, management API), from
+/// Harbor's role matrix: system admins everything; members what their role allows; robots what
+/// their permissions list for the project; everyone pulls and reads public projects. Bearer callers
+/// of the distribution API are limited to their token's grants, computed here when it was issued.
 /// </summary>
 public sealed class AccessPolicy(IGrainFactory grains)
 {
     private static readonly string[] Everything = [Actions.Pull, Actions.Push, Actions.Delete];
-    private static readonly string[] PullOnly = [Actions.Pull];
 
-    /// <summary>The actions allowed on <paramref name="repository"/>; empty when its project does not exist.</summary>
+    /// <summary>The project and what the caller may do in it; null when there is no such project.</summary>
+    public async Task<ProjectAccess?> ProjectAsync(Caller caller, string project)
+    {
+        var grain = grains.GetGrain<IProjectGrain>(project);
+        ProjectInfo? info;
+        int? role = null;
+        if (caller.UserId is { } userId && !caller.SysAdmin)
+        {
+            if (await grain.GetAccessAsync(userId) is not { } access) return null;
+            (info, role) = access;
+        }
+        else
+        {
+            info = await grain.GetAsync();
+            if (info is null) return null;
+        }
+        return new ProjectAccess(info, role, PermissionsIn(caller, info, role));
+    }
+
+    private static IReadOnlySet<Permission> PermissionsIn(Caller caller, ProjectInfo project, int? role)
+    {
+        if (caller.SysAdmin) return ProjectScope;
+        var granted = new HashSet<Permission>(OfRole(role));
+        if (caller.Robot is { } robot)
+        {
+            foreach (var permission in robot.Permissions.Where(p => p.Kind == "project" && (p.Namespace == project.Name || p.Namespace == "*")))
+            {
+                foreach (var access in permission.Access.Where(a => a.Effect != "deny"))
+                {
+                    var p = new Permission(access.Resource, access.Action);
+                    if (ProjectScope.Contains(p)) granted.Add(p);
+                }
+            }
+        }
+        if (project.Public) granted.UnionWith(OfPublicProject);
+        return granted;
+    }
+
+    /// <summary>
+    /// A system-level permission (creating projects, listing users, the audit log): system admins,
+    /// and robots given it at system level.
+    /// </summary>
+    public static bool CanOnSystem(Caller caller, string resource, string action) =>
+        caller.SysAdmin || (caller.Robot?.Permissions.Any(p => p.Kind == "system" &&
+            p.Access.Any(a => a.Resource == resource && a.Action == action && a.Effect != "deny")) ?? false);
+
+    /// <summary>The distribution API's actions allowed on <paramref name="repository"/>; empty when its project does not exist.</summary>
     public async Task<IReadOnlyList<string>> AllowedAsync(Caller caller, string repository)
     {
         if (caller.HasToken)
@@ -22,10 +75,8 @@ public sealed class AccessPolicy(IGrainFactory grains)
                 .SelectMany(g => g.Actions.Contains(Actions.All) ? Everything : g.Actions)
                 .Distinct().ToList();
         }
-        var project = await grains.GetGrain<IProjectGrain>(RepositoryName.ProjectOf(repository)).GetAsync();
-        if (project is null) return [];
-        if (caller.SysAdmin) return Everything;
-        return project.Public ? PullOnly : [];
+        var access = await ProjectAsync(caller, RepositoryName.ProjectOf(repository));
+        return access is null ? [] : [.. OciActions(access.Permissions)];
     }
 
     public async Task<bool> ProjectExistsAsync(string repository) =>

@@ -1,26 +1,72 @@
 using Microsoft.Extensions.Options;
 using Registry.Api.Hosting;
+using Registry.Api.Management;
 using Registry.Api.Oci;
 using Registry.Grains.Abstractions;
+using Registry.Grains.Metadata;
 
 namespace Registry.Api.Auth;
 
+/// <summary>Who a request is from: a caller, or why there is none.</summary>
+/// <param name="Caller">Null when credentials were presented and are wrong, or the client is throttled.</param>
+/// <param name="RetryAfterSeconds">Set when the username and client address have failed too often.</param>
+public sealed record Identification(Caller? Caller, int? RetryAfterSeconds = null);
+
 /// <summary>
 /// Turns a request's <c>Authorization</c> header into a <see cref="Caller"/> (Basic, Bearer or
-/// anonymous) and writes the challenge that sends Docker clients to the token service.
+/// anonymous), applies the login throttle, and writes the challenge that sends Docker clients to
+/// the token service.
 /// </summary>
-public sealed class RequestAuthenticator(UserAuthenticator users, TokenService tokens, IOptions<RegistryOptions> options)
+public sealed class RequestAuthenticator(
+    UserAuthenticator users, TokenService tokens, LoginThrottle throttle, AuditLog audit, IIdentityStore identity,
+    SystemSettings settings, IOptions<RegistryOptions> options)
 {
-    /// <summary>The caller, or null when credentials were presented and are wrong.</summary>
-    public async Task<Caller?> IdentifyAsync(HttpContext context)
+    public async Task<Identification> IdentifyAsync(HttpContext context)
     {
         string? header = context.Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(header)) return Caller.Anonymous;
+        if (string.IsNullOrEmpty(header)) return new(Caller.Anonymous);
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-            return await tokens.ValidateAsync(header[7..].Trim());
+            return new(await tokens.ValidateAsync(header[7..].Trim()));
         if (UserAuthenticator.ParseBasic(header) is { } basic)
-            return await users.AuthenticateAsync(basic.User, basic.Password, context.RequestAborted);
-        return null;
+            return await SignInAsync(context, basic.User, basic.Password, auditSuccess: false);
+        return new(null);
+    }
+
+    /// <summary>
+    /// Checks a username and password under the throttle. Failures are always audited; successes
+    /// when <paramref name="auditSuccess"/> (a login proper, not every request of a Basic client).
+    /// </summary>
+    public async Task<Identification> SignInAsync(HttpContext context, string username, string password, bool auditSuccess)
+    {
+        var address = context.Connection.RemoteIpAddress?.ToString();
+        if (throttle.RetryAfter(username, address) is { } wait) return new(null, wait);
+        var caller = await users.AuthenticateAsync(username, password, context.RequestAborted);
+        if (caller is null)
+        {
+            throttle.RecordFailure(username, address);
+            await audit.RecordAsync(Truncate(username), null, "login", "user", "login", success: false);
+            return new(null);
+        }
+        if (auditSuccess) await audit.RecordAsync(caller.Username!, null, "login", "user", "login");
+        return new(caller);
+    }
+
+    /// <summary>
+    /// The management API judges a bearer caller by what its subject may do now, not by the
+    /// token's repository grants: the user or robot named by the token, if it still exists and may
+    /// still sign in.
+    /// </summary>
+    public async Task<Caller?> SubjectOfAsync(Caller tokenCaller, CancellationToken cancellationToken)
+    {
+        if (tokenCaller.Username is not { } name) return Caller.Anonymous;
+        var current = await settings.GetAsync(cancellationToken);
+        if (name.StartsWith(current.RobotNamePrefix, StringComparison.Ordinal))
+        {
+            var robot = await identity.GetRobotByNameAsync(name, cancellationToken);
+            return robot is null || robot.Disabled || users.IsExpired(robot) ? null : new Caller(robot.Name, false, null, null, robot);
+        }
+        var user = await identity.GetUserAsync(name, cancellationToken);
+        return user is null ? null : new Caller(user.Username, user.SysAdmin, null, user.Id);
     }
 
     /// <summary>401 with <c>WWW-Authenticate: Bearer realm=…,service=…[,scope=…]</c>.</summary>
@@ -33,4 +79,6 @@ public sealed class RequestAuthenticator(UserAuthenticator users, TokenService t
         context.Response.Headers.WWWAuthenticate = challenge;
         return OciErrors.WriteAsync(context, OciErrorCode.Unauthorized, detail);
     }
+
+    private static string Truncate(string name) => name.Length > 64 ? name[..64] : name;
 }

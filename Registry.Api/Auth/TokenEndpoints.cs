@@ -1,11 +1,14 @@
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Primitives;
+using Registry.Api.Management;
 
 namespace Registry.Api.Auth;
 
 /// <summary>
 /// The Docker token service (<c>/service/token</c>): GET with optional Basic credentials, and the
-/// OAuth2 password grant by POST. Grants are what was asked, cut down to what the caller may do.
+/// OAuth2 password grant by POST. Grants are what was asked, cut down to what the caller may do
+/// now (a user removed from a project or a disabled robot gets nothing more). Logins are audited
+/// and throttled per username and client address.
 /// </summary>
 public static class TokenEndpoints
 {
@@ -16,33 +19,34 @@ public static class TokenEndpoints
         return app;
     }
 
-    private static async Task GetTokenAsync(HttpContext context, UserAuthenticator users, AccessPolicy policy, TokenService tokens)
+    private static async Task GetTokenAsync(HttpContext context, RequestAuthenticator authenticator, AccessPolicy policy, TokenService tokens, SystemSettings settings)
     {
         var caller = Caller.Anonymous;
         if (UserAuthenticator.ParseBasic(context.Request.Headers.Authorization) is { } basic)
         {
-            caller = await users.AuthenticateAsync(basic.User, basic.Password, context.RequestAborted) ?? Caller.Anonymous;
-            if (caller.IsAnonymous) { await UnauthorizedAsync(context); return; }
+            var signIn = await authenticator.SignInAsync(context, basic.User, basic.Password, auditSuccess: true);
+            if (signIn.Caller is null) { await RefuseAsync(context, signIn); return; }
+            caller = signIn.Caller;
         }
         else if (!StringValues.IsNullOrEmpty(context.Request.Headers.Authorization))
         {
             await UnauthorizedAsync(context);
             return;
         }
-        await IssueAsync(context, caller, context.Request.Query["scope"], policy, tokens);
+        await IssueAsync(context, caller, context.Request.Query["scope"], policy, tokens, settings);
     }
 
-    private static async Task PostTokenAsync(HttpContext context, UserAuthenticator users, AccessPolicy policy, TokenService tokens)
+    private static async Task PostTokenAsync(HttpContext context, RequestAuthenticator authenticator, AccessPolicy policy, TokenService tokens, SystemSettings settings)
     {
         if (!context.Request.HasFormContentType) { await UnauthorizedAsync(context); return; }
         var form = await context.Request.ReadFormAsync(context.RequestAborted);
         if (form["grant_type"] != "password") { await UnauthorizedAsync(context, "unsupported_grant_type"); return; }
-        var caller = await users.AuthenticateAsync(form["username"].ToString(), form["password"].ToString(), context.RequestAborted);
-        if (caller is null) { await UnauthorizedAsync(context); return; }
-        await IssueAsync(context, caller, form["scope"], policy, tokens);
+        var signIn = await authenticator.SignInAsync(context, form["username"].ToString(), form["password"].ToString(), auditSuccess: true);
+        if (signIn.Caller is null) { await RefuseAsync(context, signIn); return; }
+        await IssueAsync(context, signIn.Caller, form["scope"], policy, tokens, settings);
     }
 
-    private static async Task IssueAsync(HttpContext context, Caller caller, StringValues scopes, AccessPolicy policy, TokenService tokens)
+    private static async Task IssueAsync(HttpContext context, Caller caller, StringValues scopes, AccessPolicy policy, TokenService tokens, SystemSettings settings)
     {
         var grants = new List<TokenAccess>();
         foreach (var scope in scopes.SelectMany(s => (s ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)).Take(32))
@@ -50,9 +54,10 @@ public static class TokenEndpoints
             if (ParseScope(scope) is not { } parsed) continue;
             if (await policy.GrantAsync(caller, parsed.Type, parsed.Name, parsed.Actions) is { } grant) grants.Add(grant);
         }
-        var (token, issuedAt) = tokens.Issue(caller.Username, grants);
+        var lifetime = (await settings.GetAsync(context.RequestAborted)).TokenExpirationMinutes * 60;
+        var (token, issuedAt) = tokens.Issue(caller.Username, grants, lifetime);
         context.Response.Headers.CacheControl = "no-store";
-        await context.Response.WriteAsJsonAsync(new TokenResponse(token, token, tokens.LifetimeSeconds, issuedAt.ToString("O")));
+        await context.Response.WriteAsJsonAsync(new TokenResponse(token, token, lifetime, issuedAt.ToString("O")));
     }
 
     /// <summary><c>type:name:actions</c>, where the name may itself contain ':' (a registry host with a port).</summary>
@@ -62,6 +67,14 @@ public static class TokenEndpoints
         var last = scope.LastIndexOf(':');
         if (first <= 0 || last <= first + 1) return null;
         return (scope[..first], scope[(first + 1)..last], scope[(last + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static Task RefuseAsync(HttpContext context, Identification signIn)
+    {
+        if (signIn.RetryAfterSeconds is not { } wait) return UnauthorizedAsync(context);
+        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        context.Response.Headers.RetryAfter = wait.ToString();
+        return context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "TOO_MANY_REQUESTS", message = $"too many failed logins; retry in {wait} s" } } });
     }
 
     private static async Task UnauthorizedAsync(HttpContext context, string message = "invalid credentials")

@@ -42,9 +42,7 @@ public sealed class TokenService
         };
     }
 
-    public int LifetimeSeconds => _options.TokenLifetimeMinutes * 60;
-
-    public (string Token, DateTimeOffset IssuedAt) Issue(string? subject, IReadOnlyList<TokenAccess> access)
+    public (string Token, DateTimeOffset IssuedAt) Issue(string? subject, IReadOnlyList<TokenAccess> access, int lifetimeSeconds)
     {
         var now = _clock.GetUtcNow();
         using var buffer = new MemoryStream();
@@ -56,7 +54,7 @@ public sealed class TokenService
             w.WriteString("aud", _options.TokenService);
             w.WriteNumber("iat", now.ToUnixTimeSeconds());
             w.WriteNumber("nbf", now.ToUnixTimeSeconds() - 5);
-            w.WriteNumber("exp", now.ToUnixTimeSeconds() + LifetimeSeconds);
+            w.WriteNumber("exp", now.ToUnixTimeSeconds() + lifetimeSeconds);
             w.WriteString("jti", Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)));
             w.WriteStartArray("access");
             foreach (var grant in access)

@@ -2,43 +2,102 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
+using Registry.Api.Identity.Ldap;
+using Registry.Api.Management;
 using Registry.Grains.Metadata;
 
 namespace Registry.Api.Auth;
 
 /// <summary>
-/// Checks a username and password. A verified pair is remembered briefly so PBKDF2 is not
-/// recomputed for every request of a push: in this node's memory, and in the shared cache (Redis
-/// in a cluster) so the other nodes skip it too. The shared entry is only a hint: it is keyed by
-/// an HMAC of the pair under a secret kept in the metadata database, holds a fingerprint of the
-/// password hash it was verified against, and is ignored unless the user's current hash still
-/// matches; with the cache flushed or forged, the answer is the same, only slower.
+/// Checks a name and password: a local user's (PBKDF2 hash in the database), a robot account's
+/// secret, or, in <c>ldap_auth</c> mode, a directory user's (onboarded as a local user with no
+/// usable password on first login; the admin always signs in locally).
+/// <para>
+/// A verified pair is remembered briefly so PBKDF2 is not recomputed for every request of a push:
+/// in this node's memory, and in the shared cache (Redis in a cluster) so the other nodes skip it
+/// too. Either entry is only a hint: it holds a fingerprint of the hash it was verified against and
+/// counts only while the account's current hash still has that fingerprint, so a changed password,
+/// a refreshed robot secret, a deleted user or a disabled robot takes effect on the next request.
+/// The shared entry is keyed by an HMAC of the pair under a secret kept in the metadata database.
+/// </para>
 /// </summary>
-public sealed class UserAuthenticator(IAccountStore accounts, IMemoryCache cache, IDistributedCache shared)
+public sealed class UserAuthenticator(
+    IAccountStore accounts, IIdentityStore identity, SystemSettings settings, ILdapDirectory ldap,
+    IMemoryCache cache, IDistributedCache shared, TimeProvider clock, ILogger<UserAuthenticator> logger)
 {
     private const string CacheKeySecret = "credential-cache-key";
     private static readonly TimeSpan CacheFor = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan LdapCacheFor = TimeSpan.FromMinutes(1);
     private static readonly string DummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString());
     private byte[]? _hmacKey;
 
+    /// <summary>The caller these credentials stand for, or null when they are wrong (or the account cannot sign in).</summary>
     public async Task<Caller?> AuthenticateAsync(string username, string password, CancellationToken cancellationToken = default)
     {
-        var key = "cred:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(username + "\0" + password)));
-        if (cache.TryGetValue(key, out Caller? cached)) return cached;
+        if (username.Length is 0 or > 255 || password.Length is 0 or > 1024) return null;
+        var current = await settings.GetAsync(cancellationToken);
+        if (username.StartsWith(current.RobotNamePrefix, StringComparison.Ordinal))
+            return await RobotAsync(username, password, cancellationToken);
+        var user = await identity.GetUserAsync(username, cancellationToken);
+        if (current.LdapAuth && user?.Id != 1)
+            return await LdapAsync(current.Ldap, username, password, user, cancellationToken);
+        if (user is { Source: not "db" }) user = null;
+        return await VerifyAsync("user", username, password, user?.PasswordHash, cancellationToken)
+            ? new Caller(user!.Username, user.SysAdmin, null, user.Id)
+            : null;
+    }
 
-        var sharedKey = await SharedKeyAsync(username, password, cancellationToken);
-        var hint = await TryGetHintAsync(sharedKey, cancellationToken);
-        var user = await accounts.GetUserAsync(username, cancellationToken);
-        if (hint is null || user is null || hint != Fingerprint(user.PasswordHash))
+    private async Task<Caller?> RobotAsync(string name, string secret, CancellationToken cancellationToken)
+    {
+        var robot = await identity.GetRobotByNameAsync(name, cancellationToken);
+        if (robot is not null && (robot.Disabled || IsExpired(robot))) robot = null;
+        return await VerifyAsync("robot", name, secret, robot?.SecretHash, cancellationToken)
+            ? new Caller(robot!.Name, false, null, null, robot)
+            : null;
+    }
+
+    public bool IsExpired(RobotRecord robot) => robot.ExpiresAt > 0 && robot.ExpiresAt <= clock.GetUtcNow().ToUnixTimeSeconds();
+
+    /// <summary>Whether <paramref name="secret"/> matches <paramref name="hash"/> (null: no such account, still costs a hash).</summary>
+    private async Task<bool> VerifyAsync(string kind, string name, string secret, string? hash, CancellationToken cancellationToken)
+    {
+        var localKey = $"cred:{kind}:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(name + "\0" + secret)));
+        if (hash is not null && cache.TryGetValue(localKey, out string? known) && known == Fingerprint(hash)) return true;
+
+        var sharedKey = await SharedKeyAsync(kind, name, secret, cancellationToken);
+        var hint = hash is null ? null : await TryGetHintAsync(sharedKey, cancellationToken);
+        if (hash is null || hint != Fingerprint(hash))
         {
-            // An unknown user costs a full hash too, so timing does not tell which names exist.
-            if (!PasswordHasher.Verify(password, user?.PasswordHash ?? DummyHash) || user is null) return null;
-            await TrySetHintAsync(sharedKey, Fingerprint(user.PasswordHash), cancellationToken);
+            // An unknown account costs a full hash too, so timing does not tell which names exist.
+            if (!PasswordHasher.Verify(secret, hash ?? DummyHash) || hash is null) return false;
+            await TrySetHintAsync(sharedKey, Fingerprint(hash), cancellationToken);
         }
+        cache.Set(localKey, Fingerprint(hash), CacheFor);
+        return true;
+    }
 
-        var caller = new Caller(user.Username, user.SysAdmin, null);
-        cache.Set(key, caller, CacheFor);
-        return caller;
+    private async Task<Caller?> LdapAsync(LdapSettings ldapSettings, string username, string password, UserRecord? user, CancellationToken cancellationToken)
+    {
+        var localKey = "cred:ldap:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(username + "\0" + password)));
+        if (user is { Source: "ldap" } && cache.TryGetValue(localKey, out long knownId) && knownId == user.Id)
+            return new Caller(user.Username, user.SysAdmin, null, user.Id);
+
+        var entry = await ldap.AuthenticateAsync(ldapSettings, username, password, cancellationToken);
+        if (entry is null) return null;
+        user ??= await identity.GetUserAsync(entry.Username, cancellationToken);
+        if (user is null)
+        {
+            // Onboarding: a local row for roles and membership, with a password nobody knows.
+            var unusable = PasswordHasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+            user = await identity.CreateUserAsync(new NewUser(entry.Username, unusable, false, entry.Email, entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
+                ?? await identity.CreateUserAsync(new NewUser(entry.Username, unusable, false, "", entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
+                ?? await identity.GetUserAsync(entry.Username, cancellationToken);
+            if (user is null) return null;
+            logger.LogInformation("Onboarded LDAP user {User} ({Dn})", user.Username, entry.Dn);
+        }
+        if (user.Source != "ldap") return null; // a local account of that name is not the directory's to take over
+        cache.Set(localKey, user.Id, LdapCacheFor);
+        return new Caller(user.Username, user.SysAdmin, null, user.Id);
     }
 
     /// <summary>Parses <c>Authorization: Basic</c>; null when absent or malformed.</summary>
@@ -57,11 +116,12 @@ public sealed class UserAuthenticator(IAccountStore accounts, IMemoryCache cache
         }
     }
 
-    private async Task<string> SharedKeyAsync(string username, string password, CancellationToken cancellationToken)
+    private async Task<string> SharedKeyAsync(string kind, string name, string secret, CancellationToken cancellationToken)
     {
         _hmacKey ??= Convert.FromBase64String(await accounts.GetOrAddSecretAsync(
             CacheKeySecret, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), cancellationToken));
-        return "cred:" + Convert.ToHexString(HMACSHA256.HashData(_hmacKey, Encoding.UTF8.GetBytes(username + "\0" + password)));
+        var prefix = kind == "user" ? "" : kind + "\0";
+        return "cred:" + Convert.ToHexString(HMACSHA256.HashData(_hmacKey, Encoding.UTF8.GetBytes(prefix + name + "\0" + secret)));
     }
 
     private static string Fingerprint(string passwordHash) =>

@@ -32,8 +32,14 @@ public static class OciApi
     {
         context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
         if (!OciRoute.TryParse(path ?? "", out var route)) { await OciErrors.WriteAsync(context, OciErrorCode.RouteUnknown, context.Request.Path); return; }
-        var caller = await s.Authenticator.IdentifyAsync(context);
-        if (caller is null) { await s.Authenticator.ChallengeAsync(context, null, detail: "invalid credentials"); return; }
+        var identification = await s.Authenticator.IdentifyAsync(context);
+        if (identification.RetryAfterSeconds is { } wait)
+        {
+            context.Response.Headers.RetryAfter = wait.ToString();
+            await OciErrors.WriteAsync(context, OciErrorCode.TooManyRequests, $"too many failed logins; retry in {wait} s");
+            return;
+        }
+        if (identification.Caller is not { } caller) { await s.Authenticator.ChallengeAsync(context, null, detail: "invalid credentials"); return; }
 
         switch (route.Kind)
         {

@@ -5,11 +5,13 @@ namespace Registry.Grains.Abstractions;
 [GenerateSerializer, Immutable, Alias("Registry.ProjectInfo")]
 public sealed record ProjectInfo(
     [property: Id(0)] string Name,
-    [property: Id(1)] bool Public);
+    [property: Id(1)] bool Public,
+    [property: Id(2)] long Id);
 
 /// <summary>
-/// A project's settings as every node must see them (key: project name). Access checks ask it on
-/// each request, so a change of visibility is effective everywhere at once.
+/// A project's settings and members' roles as every node must see them (key: project name).
+/// Access checks ask it on each request, so a change of visibility or membership is effective
+/// everywhere at once: whoever changes them calls <see cref="RefreshAsync"/>.
 /// </summary>
 [Alias("Registry.IProjectGrain")]
 public interface IProjectGrain : IGrainWithStringKey
@@ -17,7 +19,11 @@ public interface IProjectGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("Get")]
     Task<ProjectInfo?> GetAsync();
 
-    /// <summary>Drops the cached settings so the next read comes from the metadata store.</summary>
+    /// <summary>The project and the user's role in it (null when not a member); null when there is no such project.</summary>
+    [AlwaysInterleave, Alias("GetAccess")]
+    Task<(ProjectInfo Project, int? Role)?> GetAccessAsync(long userId);
+
+    /// <summary>Drops the cached settings and roles so the next read comes from the metadata store.</summary>
     [Alias("Refresh")]
     Task RefreshAsync();
 }
