@@ -247,6 +247,15 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         output.WriteLine($"node B served every pull {clock.Elapsed.TotalSeconds:F1} s after node A was killed");
+        // New activations (an upload session) may still be placed on A until the cluster has
+        // declared it dead: 503 with Retry-After until then, as a client sees it.
+        await EventuallyAsync("a new upload through node B", async () =>
+        {
+            using var response = await httpB.PostAsync("v2/library/after/blobs/uploads/", null);
+            if (response.StatusCode == HttpStatusCode.Accepted) return "started";
+            AssertUnavailable(response);
+            return null;
+        });
         var later = SyntheticImage.Create(new Random(200), layerCount: 1);
         await PushAsync(new OciClient(httpB, "library/after", cluster.Tail), later, "v1");
 
