@@ -26,6 +26,19 @@ public static class PasswordHasher
         return CryptographicOperations.FixedTimeEquals(actual, expected);
     }
 
-    /// <summary>A random password for the first admin when none is configured.</summary>
-    public static string Generate() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', 'x').Replace('/', 'y');
+    /// <summary>A random password (the first admin's, a robot's secret) that meets <see cref="MeetsPolicy"/>.</summary>
+    public static string Generate(int bytes = 18)
+    {
+        while (true)
+        {
+            var candidate = Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)).Replace('+', 'x').Replace('/', 'y').TrimEnd('=');
+            if (MeetsPolicy(candidate)) return candidate;
+        }
+    }
+
+    /// <summary>Harbor's password policy: 8 to 128 characters with at least one upper-case letter, one lower-case letter and one digit.</summary>
+    public static bool MeetsPolicy(string? password) =>
+        password is { Length: >= 8 and <= 128 } && password.Any(char.IsAsciiLetterUpper) && password.Any(char.IsAsciiLetterLower) && password.Any(char.IsAsciiDigit);
+
+    public const string PolicyMessage = "the password must be 8-128 characters with at least one upper-case letter, one lower-case letter and one digit";
 }

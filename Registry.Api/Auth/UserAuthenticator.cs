@@ -87,11 +87,7 @@ public sealed class UserAuthenticator(
         user ??= await identity.GetUserAsync(entry.Username, cancellationToken);
         if (user is null)
         {
-            // Onboarding: a local row for roles and membership, with a password nobody knows.
-            var unusable = PasswordHasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-            user = await identity.CreateUserAsync(new NewUser(entry.Username, unusable, false, entry.Email, entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
-                ?? await identity.CreateUserAsync(new NewUser(entry.Username, unusable, false, "", entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
-                ?? await identity.GetUserAsync(entry.Username, cancellationToken);
+            user = await Management.UserEndpoints.OnboardAsync(identity, entry, cancellationToken);
             if (user is null) return null;
             logger.LogInformation("Onboarded LDAP user {User} ({Dn})", user.Username, entry.Dn);
         }
