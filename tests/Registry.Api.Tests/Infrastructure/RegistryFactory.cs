@@ -27,6 +27,13 @@ public sealed class RegistryFactory : WebApplicationFactory<Program>
     /// <summary>More host configuration (settings, replaced services), applied after the defaults above.</summary>
     public Action<IWebHostBuilder>? Customize { get; init; }
 
+    /// <summary>The management API as the admin, as an anonymous caller, or as anyone.</summary>
+    public HarborApi AdminApi => field ??= new HarborApi(Admin);
+
+    public HarborApi AnonymousApi => field ??= new HarborApi(Anonymous);
+
+    public HarborApi Api(string user, string password) => new(WithBasic(user, password));
+
     public OciClient WithBearer(string token) => new(CreateClientWith(new AuthenticationHeaderValue("Bearer", token)));
 
     public OciClient WithBasic(string user, string password) => new(CreateClientWith(Basic(user, password)));
