@@ -24,6 +24,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<SqliteAccountStore>();
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
         services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
+        services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         return services;
     }
 
@@ -43,6 +45,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<PostgresAccountStore>();
         services.AddSingleton<IAccountStore>(sp => sp.GetRequiredService<PostgresAccountStore>());
         services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<PostgresAccountStore>());
+        services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         return services;
     }
 

@@ -5,36 +5,22 @@ namespace Registry.Grains.Metadata;
 /// <summary>Projects, users, upload sessions and shared secrets on PostgreSQL, as <see cref="SqliteAccountStore"/>.</summary>
 public sealed class PostgresAccountStore(PostgresDatabase db, TimeProvider clock) : IAccountStore, IUploadStore
 {
-    public Task<ProjectRecord?> GetProjectAsync(string name, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<ProjectRecord?>(async c =>
-        {
-            await using var cmd = Command(c, null, "SELECT name, public, created_at FROM projects WHERE name = @n", ("@n", name));
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken)) return null;
-            var created = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2));
-            return new ProjectRecord(0, reader.GetString(0), reader.GetBoolean(1), 0, "", -1, created, created);
-        }, cancellationToken);
+    /// <summary>Projects and users are the identity store's, whose rows these read and write.</summary>
+    private readonly SqlIdentityStore _identity = new(new PostgresSession(db), clock);
 
+    public Task<ProjectRecord?> GetProjectAsync(string name, CancellationToken cancellationToken = default) =>
+        _identity.GetProjectAsync(name, cancellationToken);
+
+    /// <summary>Creates the project owned by the admin (user 1), or sets the visibility of the one that exists.</summary>
     public Task UpsertProjectAsync(string name, bool isPublic, CancellationToken cancellationToken = default) =>
-        db.WriteAsync((c, tx) => ExecuteAsync(c, tx, """
-            INSERT INTO projects (name, public, created_at) VALUES (@n, @p, @now)
-            ON CONFLICT (name) DO UPDATE SET public = excluded.public
-            """, cancellationToken, ("@n", name), ("@p", isPublic), ("@now", clock.GetUtcNow().ToUnixTimeMilliseconds())), cancellationToken);
+        _identity.UpsertProjectAsync(name, isPublic, cancellationToken);
 
     public Task<UserRecord?> GetUserAsync(string username, CancellationToken cancellationToken = default) =>
-        db.ReadAsync<UserRecord?>(async c =>
-        {
-            await using var cmd = Command(c, null, "SELECT id, username, password_hash, sysadmin FROM users WHERE username = @u", ("@u", username));
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken)) return null;
-            return new UserRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetBoolean(3), "", "", "", "db", default, default);
-        }, cancellationToken);
+        _identity.GetUserAsync(username, cancellationToken);
 
+    /// <summary>False too when the name differs from an existing user's only in case.</summary>
     public async Task<bool> TryCreateUserAsync(string username, string passwordHash, bool sysAdmin, CancellationToken cancellationToken = default) =>
-        await db.WriteAsync((c, tx) => ExecuteAsync(c, tx, """
-            INSERT INTO users (username, password_hash, sysadmin, created_at) VALUES (@u, @h, @a, @now) ON CONFLICT (username) DO NOTHING
-            """, cancellationToken, ("@u", username), ("@h", passwordHash), ("@a", sysAdmin), ("@now", clock.GetUtcNow().ToUnixTimeMilliseconds())),
-            cancellationToken) > 0;
+        await _identity.CreateUserAsync(new NewUser(username, passwordHash, sysAdmin, "", "", ""), cancellationToken) is not null;
 
     public Task PingAsync(CancellationToken cancellationToken = default) =>
         db.ReadAsync(async c =>

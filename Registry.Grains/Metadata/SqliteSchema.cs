@@ -82,5 +82,88 @@ internal static class SqliteSchema
             created_at INTEGER NOT NULL
         );
         """,
+        // 3: Harbor's identities and the management API's read model. Projects get ids (from
+        // `sequences`, as SQLite cannot add an autoincrement column; never reused), owners (the
+        // admin, user 1, for those that exist) and storage limits; users get profiles, unique names
+        // and emails regardless of case; members, robots, the audit log and settings are new; pulls
+        // are counted per repository and timed per manifest and tag.
+        """
+        ALTER TABLE projects ADD COLUMN id INTEGER;
+        ALTER TABLE projects ADD COLUMN owner_id INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE projects ADD COLUMN storage_limit INTEGER NOT NULL DEFAULT -1;
+        ALTER TABLE projects ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+        UPDATE projects SET id = rowid, updated_at = created_at;
+        CREATE UNIQUE INDEX projects_by_id ON projects (id);
+        CREATE TABLE sequences (
+            name TEXT PRIMARY KEY,
+            next INTEGER NOT NULL
+        );
+        INSERT INTO sequences (name, next) SELECT 'projects', coalesce(max(id), 0) + 1 FROM projects;
+
+        ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
+        ALTER TABLE users ADD COLUMN realname TEXT NOT NULL DEFAULT '';
+        ALTER TABLE users ADD COLUMN comment TEXT NOT NULL DEFAULT '';
+        ALTER TABLE users ADD COLUMN source TEXT NOT NULL DEFAULT 'db';
+        ALTER TABLE users ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;
+        UPDATE users SET updated_at = created_at;
+        CREATE UNIQUE INDEX users_by_lower_username ON users (lower(username));
+        CREATE UNIQUE INDEX users_by_lower_email ON users (lower(email)) WHERE email <> '';
+
+        CREATE TABLE project_members (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER NOT NULL REFERENCES projects(id),
+            user_id INTEGER NOT NULL,
+            role_id INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (project_id, user_id)
+        );
+        CREATE INDEX project_members_by_user ON project_members (user_id);
+        INSERT INTO project_members (project_id, user_id, role_id, created_at, updated_at)
+        SELECT id, owner_id, 1, created_at, created_at FROM projects;
+
+        CREATE TABLE robots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL,
+            level TEXT NOT NULL,
+            project_id INTEGER REFERENCES projects(id),
+            secret_hash TEXT NOT NULL,
+            duration INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            disabled INTEGER NOT NULL,
+            permissions TEXT NOT NULL,
+            creator TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX robots_by_project ON robots (project_id);
+
+        CREATE TABLE audit_logs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER,
+            username TEXT NOT NULL,
+            resource TEXT NOT NULL,
+            resource_type TEXT NOT NULL,
+            operation TEXT NOT NULL,
+            result TEXT NOT NULL,
+            op_time INTEGER NOT NULL
+        );
+        CREATE INDEX audit_logs_by_time ON audit_logs (op_time);
+        CREATE INDEX audit_logs_by_project_time ON audit_logs (project_id, op_time);
+
+        CREATE TABLE settings (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+
+        ALTER TABLE repositories ADD COLUMN description TEXT NOT NULL DEFAULT '';
+        ALTER TABLE repositories ADD COLUMN pull_count INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX repositories_by_project ON repositories (project);
+        ALTER TABLE manifests ADD COLUMN pulled_at INTEGER;
+        ALTER TABLE tags ADD COLUMN pulled_at INTEGER;
+        CREATE INDEX tags_by_digest ON tags (repository, digest);
+        CREATE INDEX manifest_references_by_reference ON manifest_references (repository, reference);
+        """,
     ];
 }
