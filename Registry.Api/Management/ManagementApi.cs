@@ -1,6 +1,7 @@
 using System.Globalization;
 using FluentValidation;
 using Registry.Api.Auth;
+using Registry.Api.Identity.Ldap;
 using Registry.Api.Oci;
 using Registry.Grains.Metadata;
 
@@ -22,12 +23,16 @@ public static class ManagementApi
         services.AddSingleton<SystemSettings>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<LoginThrottle>();
+        services.AddLdap();
         services.AddValidatorsFromAssemblyContaining<AuditLog>(ServiceLifetime.Singleton);
         services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = ManagementJson.Options.PropertyNamingPolicy;
             o.SerializerOptions.DefaultIgnoreCondition = ManagementJson.Options.DefaultIgnoreCondition;
         });
+        // Bodies that do not bind are a 400 in every environment (Development would throw instead),
+        // which the status-code page below turns into Harbor's error shape.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.AddManagementOpenApi();
         return builder;
     }

@@ -51,8 +51,8 @@ public sealed class RoleMatrixTests(RegistryFactory registry) : IClassFixture<Re
                 (await api.PostAsync("/projects/matrix/members", new { role_id = 3, member_user = new { username = "helper-" + name } })).StatusCode);
 
             // Project settings: Project Admin only.
-            Assert.Equal(role == 1 ? HttpStatusCode.OK : HttpStatusCode.Forbidden,
-                (await api.PutAsync("/projects/matrix", new { metadata = new { @public = "false" } })).StatusCode);
+            var put = await api.PutAsync("/projects/matrix", new { metadata = new { @public = "false" } });
+            Assert.True((role == 1 ? HttpStatusCode.OK : HttpStatusCode.Forbidden) == put.StatusCode, $"{name}: {put.StatusCode} {await put.Content.ReadAsStringAsync()}");
 
             var permissions = await api.JsonAsync("/users/current/permissions?scope=/project/matrix&relative=true");
             var set = permissions.EnumerateArray().Select(p => $"{p.GetProperty("resource").GetString()}:{p.GetProperty("action").GetString()}").ToHashSet();
@@ -71,7 +71,7 @@ public sealed class RoleMatrixTests(RegistryFactory registry) : IClassFixture<Re
     // The test users' passwords are random: reset one to a known value when a test needs it again.
     private async Task<string> PasswordOfAsync(string username)
     {
-        var id = (await Admin.JsonAsync($"/users?username={username}"))[0].GetProperty("user_id").GetInt64();
+        var id = (await Admin.JsonAsync($"/users?q=username%3D{username}"))[0].GetProperty("user_id").GetInt64();
         await Expect.StatusAsync(await Admin.PutAsync($"/users/{id}/password", new { new_password = "Known1Password" }), HttpStatusCode.OK);
         return "Known1Password";
     }
