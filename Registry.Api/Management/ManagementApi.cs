@@ -94,8 +94,8 @@ public static class ManagementApi
 
     /// <summary>
     /// A project named by name or id (Harbor's <c>project_name_or_id</c>: digits are an id unless
-    /// <c>X-Is-Resource-Name: true</c>), with the caller's standing in it; 404 when there is none,
-    /// 401/403 when the caller may not even read it.
+    /// <c>X-Is-Resource-Name: true</c>), with the caller's standing in it; 404 when there is none or
+    /// the caller may not read it (401 for anonymous callers), so ids of others' projects reveal nothing.
     /// </summary>
     public static async Task<ProjectAccess> ProjectAsync(this HttpContext context, string nameOrId)
     {
@@ -109,8 +109,9 @@ public static class ManagementApi
         }
         var caller = context.Caller();
         var access = await s.GetRequiredService<AccessPolicy>().ProjectAsync(caller, name) ?? throw Harbor.NotFound($"project {nameOrId} not found");
-        if (!access.Can(Rbac.Resources.Project, Rbac.Verbs.Read)) throw caller.Denied($"read project {nameOrId}");
-        return access;
+        if (access.Can(Rbac.Resources.Project, Rbac.Verbs.Read)) return access;
+        // Anonymous callers are asked to sign in; to anyone else a project they may not see does not exist.
+        throw caller.IsAnonymous ? Harbor.Unauthorized() : Harbor.NotFound($"project {nameOrId} not found");
     }
 
     /// <summary>Throws 401/403 unless the caller may do <paramref name="action"/> on <paramref name="resource"/> in the project.</summary>

@@ -1,3 +1,4 @@
+using Registry.Api.Auth;
 using Microsoft.Net.Http.Headers;
 using Registry.Grains.Abstractions;
 using Registry.Grains.Manifests;
@@ -35,7 +36,7 @@ public static class ManifestEndpoints
         await response.Body.WriteAsync(manifest.Content, context.RequestAborted);
     }
 
-    public static async Task PutAsync(HttpContext context, OciRoute route, OciServices s)
+    public static async Task PutAsync(HttpContext context, OciRoute route, OciServices s, Caller caller)
     {
         if (CheckReference(route.Reference) is { } invalid) { await OciErrors.WriteAsync(context, invalid, route.Reference); return; }
         var limit = s.Options.MaxManifestBytes;
@@ -61,9 +62,10 @@ public static class ManifestEndpoints
         response.Headers["Docker-Content-Digest"] = result.Digest.ToString();
         if (result.Subject is { } subject) response.Headers["OCI-Subject"] = subject.ToString();
         response.ContentLength = 0;
+        await AuditAsync(s, caller, route, Digest.LooksLikeDigest(route.Reference) ? $"{route.Name}@{result.Digest}" : $"{route.Name}:{route.Reference}", "create");
     }
 
-    public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s)
+    public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s, Caller caller)
     {
         if (CheckReference(route.Reference) is { } invalid) { await OciErrors.WriteAsync(context, invalid, route.Reference); return; }
         if (!await s.Grains.GetGrain<IRepositoryGrain>(route.Name).DeleteManifestAsync(route.Reference))
@@ -73,6 +75,15 @@ public static class ManifestEndpoints
         }
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.ContentLength = 0;
+        var tag = !Digest.LooksLikeDigest(route.Reference);
+        await AuditAsync(s, caller, route, tag ? $"{route.Name}:{route.Reference}" : $"{route.Name}@{route.Reference}", "delete", tag ? "tag" : "artifact");
+    }
+
+    /// <summary>Pushes and deletes go to the audit log under the repository's project.</summary>
+    private static async Task AuditAsync(OciServices s, Caller caller, OciRoute route, string resource, string operation, string type = "artifact")
+    {
+        var project = await s.Grains.GetGrain<IProjectGrain>(RepositoryName.ProjectOf(route.Name)).GetAsync();
+        await s.Audit.RecordAsync(caller.Username ?? "anonymous", project?.Id, resource, type, operation);
     }
 
     private static OciErrorCode? CheckReference(string reference) =>

@@ -100,8 +100,8 @@ public static class OciApi
     private static OciHandler? Handler(string method, OciRouteKind kind) => (kind, method) switch
     {
         (OciRouteKind.Manifest, "GET" or "HEAD") => (c, r, s, _) => ManifestEndpoints.GetAsync(c, r, s),
-        (OciRouteKind.Manifest, "PUT") => (c, r, s, _) => ManifestEndpoints.PutAsync(c, r, s),
-        (OciRouteKind.Manifest, "DELETE") => (c, r, s, _) => ManifestEndpoints.DeleteAsync(c, r, s),
+        (OciRouteKind.Manifest, "PUT") => ManifestEndpoints.PutAsync,
+        (OciRouteKind.Manifest, "DELETE") => ManifestEndpoints.DeleteAsync,
         (OciRouteKind.Blob, "GET" or "HEAD") => (c, r, s, _) => BlobEndpoints.GetAsync(c, r, s),
         (OciRouteKind.Blob, "DELETE") => (c, r, s, _) => BlobEndpoints.DeleteAsync(c, r, s),
         (OciRouteKind.UploadStart, "POST") => UploadEndpoints.StartAsync,

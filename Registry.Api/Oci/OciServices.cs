@@ -17,7 +17,8 @@ public sealed class OciServices(
     RegistryMetrics metrics,
     IOptions<RegistryOptions> options,
     ILogger<OciServices> logger,
-    ILocalSiloDetails silo)
+    ILocalSiloDetails silo,
+    Management.AuditLog audit)
 {
     public IGrainFactory Grains { get; } = grains;
     public IBlobStore Blobs { get; } = blobs;
@@ -28,6 +29,7 @@ public sealed class OciServices(
     public RegistryMetrics Metrics { get; } = metrics;
     public RegistryOptions Options { get; } = options.Value;
     public ILogger Logger { get; } = logger;
+    public Management.AuditLog Audit { get; } = audit;
 
     /// <summary>This node's silo, named as the writer of the upload leases it takes.</summary>
     public SiloAddress LocalSilo { get; } = silo.SiloAddress;

@@ -35,6 +35,7 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
     [InlineData("alg-none")]
     [InlineData("hs256")]
     [InlineData("foreign-key")]
+    [InlineData("expired")]
     [InlineData("garbage")]
     public async Task ForgedTokensAreRefusedByTheManagementApi(string kind)
     {
@@ -44,11 +45,82 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
             "alg-none" => Jwt.Unsigned(claims, null),
             "hs256" => Jwt.SignHs256(claims, RandomNumberGenerator.GetBytes(32), null),
             "foreign-key" => Jwt.SignRs256(claims, RSA.Create(2048), null),
+            "expired" => await ExpiredRealTokenAsync(),
             _ => "a.b.c",
         };
         var api = new HarborApi(registry.WithBearer(token));
         await HarborExpect.ErrorAsync(await api.GetAsync("/users"), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
         await HarborExpect.ErrorAsync(await api.PostAsync("/projects", new { project_name = "forged" }), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+    }
+
+    /// <summary>A token the registry itself signed, an hour past its expiry.</summary>
+    private async Task<string> ExpiredRealTokenAsync()
+    {
+        var keys = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Registry.Api.Auth.TokenKeys>(registry.Services);
+        await Expect.StatusAsync(await registry.Admin.GetAsync("/v2/"), HttpStatusCode.OK);
+        return Jwt.SignRs256(Jwt.Claims("library/x", ["pull"], DateTimeOffset.UtcNow.AddHours(-1)), keys.Key.Rsa, keys.Key.KeyId);
+    }
+
+    [Fact]
+    public async Task NonAdminsCannotEnumerateUsersOrFilterOnSecrets()
+    {
+        var (victim, _) = await Admin.CreateUserAsync("enum-victim");
+        var (_, password) = await Admin.CreateUserAsync("enum-prober");
+        var prober = registry.Api("enum-prober", password);
+        var existing = await HarborExpect.ErrorAsync(await prober.GetAsync($"/users/{victim}"), HttpStatusCode.Forbidden);
+        var missing = await HarborExpect.ErrorAsync(await prober.GetAsync("/users/999999"), HttpStatusCode.Forbidden);
+        Assert.Equal(existing, missing);
+        await HarborExpect.ErrorAsync(await prober.GetAsync("/users"), HttpStatusCode.Forbidden);
+        await HarborExpect.ErrorAsync(await registry.AnonymousApi.GetAsync("/users/search?username=enum"), HttpStatusCode.Unauthorized);
+
+        // Wrong password and unknown user answer alike.
+        var wrong = await HarborExpect.ErrorAsync(await registry.Api("enum-victim", "Wrong1Password").GetAsync("/users/current"), HttpStatusCode.Unauthorized);
+        var unknown = await HarborExpect.ErrorAsync(await registry.Api("enum-nobody", "Wrong1Password").GetAsync("/users/current"), HttpStatusCode.Unauthorized);
+        Assert.Equal(wrong, unknown);
+
+        // Filters exist only on listed fields: no probing of hashes or secrets.
+        foreach (var path in new[] { "/users?q=password%3D~pbkdf2", "/users?q=password_hash%3D~a", "/users?sort=password", "/robots?q=secret%3D~a", "/robots?q=secret_hash%3D~a", "/projects?q=owner_password%3D~a" })
+            await HarborExpect.ErrorAsync(await Admin.GetAsync(path), HttpStatusCode.BadRequest, "BAD_REQUEST");
+    }
+
+    [Fact]
+    public async Task AnUnknownUserCostsAFullPasswordHashSoTimingTellsNothing()
+    {
+        // Orders of magnitude separate a PBKDF2 verification (tens of ms) from a lookup miss (microseconds):
+        // an unknown name must take the same road as a wrong password.
+        var users = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Registry.Api.Auth.UserAuthenticator>(registry.Services);
+        await Admin.CreateUserAsync("timing-known");
+        async Task<double> MeasureAsync(string user)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < 5; i++) Assert.Null(await users.AuthenticateAsync(user, $"Wrong{i}Password"));
+            return clock.Elapsed.TotalMilliseconds / 5;
+        }
+        await MeasureAsync("timing-known"); // warm up
+        var known = await MeasureAsync("timing-known");
+        var unknown = await MeasureAsync("timing-unknown-" + Guid.NewGuid().ToString("N")[..6]);
+        Assert.True(unknown > known * 0.3, $"unknown user {unknown:F1} ms vs wrong password {known:F1} ms");
+        // And the comparison of the derived key is constant-time (FixedTimeEquals): a hash differing in its
+        // first byte and one differing in its last are both refused.
+        var hash = Registry.Api.Auth.PasswordHasher.Hash("Right1Password");
+        Assert.True(Registry.Api.Auth.PasswordHasher.Verify("Right1Password", hash));
+        Assert.False(Registry.Api.Auth.PasswordHasher.Verify("Right1Passwore", hash));
+        Assert.False(Registry.Api.Auth.PasswordHasher.Verify("right1Password", hash));
+    }
+
+    [Fact]
+    public async Task AMaintainerCannotRaiseTheirOwnRoleOrChangeProjectSettings()
+    {
+        await Admin.CreateProjectAsync("escalate");
+        var (_, password) = await Admin.CreateUserAsync("maint");
+        var memberId = await Admin.AddMemberAsync("escalate", "maint", 4);
+        var maint = registry.Api("maint", password);
+        await HarborExpect.ErrorAsync(await maint.PutAsync($"/projects/escalate/members/{memberId}", new { role_id = 1 }), HttpStatusCode.Forbidden);
+        await HarborExpect.ErrorAsync(await maint.PutAsync("/projects/escalate", new { metadata = new { @public = "true" } }), HttpStatusCode.Forbidden);
+        await HarborExpect.ErrorAsync(await maint.PostAsync("/projects/escalate/members", new { role_id = 1, member_user = new { username = "maint" } }), HttpStatusCode.Forbidden);
+        await HarborExpect.ErrorAsync(await maint.DeleteAsync("/projects/escalate"), HttpStatusCode.Forbidden);
+        Assert.Equal("false", (await Admin.JsonAsync("/projects/escalate")).GetProperty("metadata").GetProperty("public").GetString());
+        Assert.Equal(4, (await Admin.JsonAsync($"/projects/escalate/members/{memberId}")).GetProperty("role_id").GetInt32());
     }
 
     [Fact]
@@ -70,6 +142,8 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
         await Expect.StatusAsync(await registry.WithBasic("audited", password).GetAsync("/service/token?service=registry"), HttpStatusCode.OK);
         var projectId = await Admin.CreateProjectAsync("audited-project");
         await Admin.AddMemberAsync("audited-project", "audited", 2);
+        var image = await registry.WithBasic("audited", password).PushImageAsync("audited-project/app", "v1");
+        await Expect.StatusAsync(await registry.Admin.DeleteAsync("/v2/audited-project/app/manifests/v1"), HttpStatusCode.Accepted);
 
         var logins = await Admin.JsonAsync("/audit-logs?q=username%3Daudited,operation%3Dlogin");
         Assert.Contains(logins.EnumerateArray(), e => e.GetProperty("operation_result").GetBoolean());
@@ -80,6 +154,11 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
         var operations = projectLogs.EnumerateArray().Select(e => $"{e.GetProperty("resource_type").GetString()}:{e.GetProperty("operation").GetString()}").ToList();
         Assert.Contains("project:create", operations);
         Assert.Contains("member:create", operations);
+        Assert.Contains(projectLogs.EnumerateArray(), e => e.GetProperty("resource").GetString() == "audited-project/app:v1"
+            && e.GetProperty("operation").GetString() == "create" && e.GetProperty("username").GetString() == "audited");
+        Assert.Contains(projectLogs.EnumerateArray(), e => e.GetProperty("resource").GetString() == "audited-project/app:v1"
+            && e.GetProperty("operation").GetString() == "delete" && e.GetProperty("resource_type").GetString() == "tag");
+        _ = image;
 
         var from = DateTimeOffset.UtcNow.AddMinutes(-5).ToString("yyyy-MM-dd HH:mm:ss");
         var to = DateTimeOffset.UtcNow.AddMinutes(5).ToString("yyyy-MM-dd HH:mm:ss");

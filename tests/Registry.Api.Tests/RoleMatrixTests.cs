@@ -98,7 +98,7 @@ public sealed class RoleMatrixTests(RegistryFactory registry) : IClassFixture<Re
         await Expect.StatusAsync(await Admin.DeleteAsync($"/projects/team/members/{memberId}"), HttpStatusCode.OK);
         Assert.Empty(await GrantedAsync(oci, "repository:team/app:pull"));
         await Expect.ErrorAsync(await oci.GetAsync("/v2/team/app/manifests/v1"), HttpStatusCode.Forbidden, "DENIED");
-        await HarborExpect.ErrorAsync(await api.GetAsync("/projects/team"), HttpStatusCode.Forbidden);
+        await HarborExpect.ErrorAsync(await api.GetAsync("/projects/team"), HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -111,7 +111,10 @@ public sealed class RoleMatrixTests(RegistryFactory registry) : IClassFixture<Re
         await HarborExpect.ErrorAsync(await mine.GetAsync($"/projects/mine/members/{theirMember}"), HttpStatusCode.NotFound);
         await HarborExpect.ErrorAsync(await mine.PutAsync($"/projects/mine/members/{theirMember}", new { role_id = 1 }), HttpStatusCode.NotFound);
         await HarborExpect.ErrorAsync(await mine.DeleteAsync($"/projects/mine/members/{theirMember}"), HttpStatusCode.NotFound);
-        await HarborExpect.ErrorAsync(await mine.DeleteAsync($"/projects/theirs/members/{theirMember}"), HttpStatusCode.Forbidden);
+        await HarborExpect.ErrorAsync(await mine.DeleteAsync($"/projects/theirs/members/{theirMember}"), HttpStatusCode.NotFound);
+        var theirsId = (await Admin.JsonAsync("/projects/theirs")).GetProperty("project_id").GetInt64();
+        foreach (var path in new[] { $"/projects/{theirsId}", $"/projects/{theirsId}/members", $"/projects/{theirsId}/summary", $"/projects/{theirsId}/logs", "/projects/theirs/repositories" })
+            await HarborExpect.ErrorAsync(await mine.GetAsync(path), HttpStatusCode.NotFound);
         Assert.Single((await Admin.JsonAsync("/projects/theirs/members?entityname=their-dev")).EnumerateArray());
     }
 
