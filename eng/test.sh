@@ -13,7 +13,8 @@ as_root() {
 
 # --- tools the end-to-end tests (and the side-by-side benchmark) need -------------------
 # postgresql, redis-server: the distributed-profile tests run local servers (Registry.AppHost.Local).
-packages=(skopeo podman buildah umoci docker-registry postgresql redis-server)
+# slapd, ldap-utils: the LDAP tests run their own OpenLDAP server (slapd, slapadd) on loopback ports.
+packages=(skopeo podman buildah umoci docker-registry postgresql redis-server slapd ldap-utils)
 if [ "$(id -u)" -ne 0 ]; then packages+=(uidmap); fi # rootless podman maps ids through newuidmap
 missing=()
 for package in "${packages[@]}"; do
@@ -25,6 +26,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "==> installing: ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  # Installing slapd may start the system's own server (port 389, its default config): the tests
+  # run theirs, so stop it.
+  if [[ " ${missing[*]} " == *" slapd "* ]] && pgrep -x slapd >/dev/null; then
+    as_root service slapd stop >/dev/null 2>&1 || true
+  fi
 fi
 
 # Azurite, the Azure Blob Storage emulator the Azure driver's tests run against (an npm package).
