@@ -14,9 +14,27 @@ public static class TokenEndpoints
 {
     public static IEndpointRouteBuilder MapTokenEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/service/token", GetTokenAsync).ExcludeFromDescription();
-        app.MapPost("/service/token", PostTokenAsync).ExcludeFromDescription().DisableAntiforgery();
+        app.MapGet("/service/token", (HttpContext c, RequestAuthenticator a, AccessPolicy p, TokenService t, SystemSettings s) => GuardAsync(c, () => GetTokenAsync(c, a, p, t, s)))
+            .ExcludeFromDescription();
+        app.MapPost("/service/token", (HttpContext c, RequestAuthenticator a, AccessPolicy p, TokenService t, SystemSettings s) => GuardAsync(c, () => PostTokenAsync(c, a, p, t, s)))
+            .ExcludeFromDescription().DisableAntiforgery();
         return app;
+    }
+
+    /// <summary>An outage (the metadata store, the directory) is a 503 the client may retry, not a 500.</summary>
+    private static async Task GuardAsync(HttpContext context, Func<Task> work)
+    {
+        try
+        {
+            await work();
+        }
+        catch (Exception e) when (Oci.OciFailures.Unavailable(e) is { } component && !context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.Headers.RetryAfter = Oci.OciFailures.RetryAfterSeconds.ToString();
+            await context.Response.WriteAsJsonAsync(new { errors = new[] { new { code = "UNAVAILABLE", message = $"{component} unavailable; retry" } } });
+        }
     }
 
     private static async Task GetTokenAsync(HttpContext context, RequestAuthenticator authenticator, AccessPolicy policy, TokenService tokens, SystemSettings settings)

@@ -20,6 +20,7 @@ public static class OciFailures
         {
             if (e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException) return "cluster";
             if (e is RedisException) return "cache";
+            if (e is Identity.Ldap.LdapUnavailableException) return "directory (LDAP)";
         }
 
         return null;
