@@ -28,7 +28,9 @@ public sealed class CredentialHintTests : IAsyncLifetime
 
     /// <summary>Another node: its own memory cache, the given shared cache.</summary>
     private UserAuthenticator Node(IDistributedCache shared) =>
-        new(Accounts, new MemoryCache(Options.Create(new MemoryCacheOptions())), shared);
+        new(Accounts, _registry.Services.GetRequiredService<IIdentityStore>(), _registry.Services.GetRequiredService<Registry.Api.Management.SystemSettings>(),
+            _registry.Services.GetRequiredService<Registry.Api.Identity.Ldap.ILdapDirectory>(), new MemoryCache(Options.Create(new MemoryCacheOptions())), shared,
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<UserAuthenticator>.Instance);
 
     [Fact]
     public async Task AFlushedSharedCacheChangesNoAnswer()
