@@ -513,7 +513,8 @@ public sealed class RepositoryApiTests(RepositoryApiFixture fixture) : IClassFix
         var (member, _) = await UserAsync(closed.Name, ProjectRoles.Guest);
 
         var all = await JsonAsync(Admin, $"/search?q={marker}");
-        Assert.Equal([closed.Name, open.Name], all.GetProperty("project").EnumerateArray().Select(p => p.GetProperty("name").GetString()).Order());
+        Assert.Equal(new[] { closed.Name, open.Name }.Order(StringComparer.Ordinal),
+            all.GetProperty("project").EnumerateArray().Select(p => p.GetProperty("name").GetString()!).Order(StringComparer.Ordinal));
         var repositories = all.GetProperty("repository").EnumerateArray().ToList();
         Assert.Equal(2, repositories.Count);
         var found = Assert.Single(repositories, r => r.GetProperty("project_name").GetString() == open.Name);
