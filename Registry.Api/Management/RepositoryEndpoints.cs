@@ -136,10 +136,10 @@ public static class Repositories
     public static string PathSegment(string fullName) =>
         Uri.EscapeDataString(Uri.EscapeDataString(fullName[(fullName.IndexOf('/') + 1)..]));
 
-    /// <summary>The repository from the read model; 404 when it is unknown or holds no artifact.</summary>
-    public static async Task<RepositoryRecord> GetAsync(IArtifactQueries queries, string name, CancellationToken cancellationToken)
-    {
-        var record = await queries.GetRepositoryAsync(name, cancellationToken);
-        return record is { ArtifactCount: > 0 } ? record : throw Harbor.NotFound($"repository {name} not found");
-    }
+    /// <summary>
+    /// The repository from the read model; 404 when it is unknown. One whose artifacts were all
+    /// deleted one by one is still there (with none), as in Harbor, until it is deleted itself.
+    /// </summary>
+    public static async Task<RepositoryRecord> GetAsync(IArtifactQueries queries, string name, CancellationToken cancellationToken) =>
+        await queries.GetRepositoryAsync(name, cancellationToken) ?? throw Harbor.NotFound($"repository {name} not found");
 }

@@ -304,6 +304,22 @@ public sealed class RepositoryApiTests(RepositoryApiFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task ARepositoryEmptiedArtifactByArtifactStaysUntilItIsDeletedItself()
+    {
+        var project = await ProjectAsync();
+        await Admin.PushImageAsync($"{project.Name}/emptied", "v1");
+        await Expect.StatusAsync(await Admin.DeleteAsync($"{Api}{Path(project.Name, "emptied")}/artifacts/v1"), HttpStatusCode.OK);
+
+        Assert.Equal(0, (await JsonAsync(Admin, Path(project.Name, "emptied"))).GetProperty("artifact_count").GetInt64());
+        Assert.Empty(await ListAsync(Admin, $"{Path(project.Name, "emptied")}/artifacts"));
+        await HarborErrorAsync(await Admin.DeleteAsync($"{Api}/projects/{project.Name}"), HttpStatusCode.PreconditionFailed, "PRECONDITION");
+
+        await Expect.StatusAsync(await Admin.DeleteAsync($"{Api}{Path(project.Name, "emptied")}"), HttpStatusCode.OK);
+        await HarborErrorAsync(await Admin.GetAsync($"{Api}{Path(project.Name, "emptied")}"), HttpStatusCode.NotFound, "NOT_FOUND");
+        await Expect.StatusAsync(await Admin.DeleteAsync($"{Api}/projects/{project.Name}"), HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task AccessoriesAreTheSignaturesAndOtherReferrersOfAnArtifact()
     {
         var project = await ProjectAsync();
