@@ -107,8 +107,9 @@ public static class Repositories
 {
     /// <summary>
     /// The project named <paramref name="projectName"/> (by name only, as Harbor's
-    /// <c>project_name</c>) with the caller's standing: 404 when there is none, 401/403 when the
-    /// caller may not read it.
+    /// <c>project_name</c>) with the caller's standing: 404 when there is none or the caller may not
+    /// read it (401 for anonymous callers), as <see cref="ManagementApi.ProjectAsync"/> answers, so
+    /// the names of others' private projects reveal nothing.
     /// </summary>
     public static async Task<ProjectAccess> ProjectAsync(HttpContext context, string projectName)
     {
@@ -116,8 +117,8 @@ public static class Repositories
         if (!ProjectReqValidator.IsValidName(projectName)) throw Harbor.NotFound($"project {projectName} not found");
         var access = await context.RequestServices.GetRequiredService<AccessPolicy>().ProjectAsync(caller, projectName)
             ?? throw Harbor.NotFound($"project {projectName} not found");
-        if (!access.Can(Resources.Project, Verbs.Read)) throw caller.Denied($"read project {projectName}");
-        return access;
+        if (access.Can(Resources.Project, Verbs.Read)) return access;
+        throw caller.IsAnonymous ? Harbor.Unauthorized() : Harbor.NotFound($"project {projectName} not found");
     }
 
     /// <summary>

@@ -510,9 +510,11 @@ public sealed class RepositoryApiTests(RepositoryApiFixture fixture) : IClassFix
         foreach (var path in new[] { $"/projects/{closed.Name}/repositories", Path(closed.Name, "app"), $"{Path(closed.Name, "app")}/artifacts", $"{Path(closed.Name, "app")}/artifacts/v1" })
         {
             await HarborErrorAsync(await anonymous.GetAsync(Api + path), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
-            await HarborErrorAsync(await outsider.GetAsync(Api + path), HttpStatusCode.Forbidden, "FORBIDDEN");
+            // To a signed-in outsider a private project is not there at all, as a missing one.
+            await HarborErrorAsync(await outsider.GetAsync(Api + path), HttpStatusCode.NotFound, "NOT_FOUND");
         }
-        await HarborErrorAsync(await outsider.DeleteAsync($"{Api}{Path(closed.Name, "app")}"), HttpStatusCode.Forbidden, "FORBIDDEN");
+        await HarborErrorAsync(await outsider.DeleteAsync($"{Api}{Path(closed.Name, "app")}"), HttpStatusCode.NotFound, "NOT_FOUND");
+        await HarborErrorAsync(await outsider.SendAsync(HttpMethod.Post, $"{Api}{Path(closed.Name, "app")}/artifacts?from={open.Name}/app:v1"), HttpStatusCode.NotFound, "NOT_FOUND");
         await Expect.StatusAsync(await Admin.GetAsync($"/v2/{closed.Name}/app/manifests/v1"), HttpStatusCode.OK);
     }
 
