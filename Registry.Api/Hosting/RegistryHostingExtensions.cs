@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Registry.Api.Auth;
+using Registry.Api.Management;
 using Registry.Api.Oci;
 using Registry.Grains;
 using StackExchange.Redis;
@@ -133,6 +134,8 @@ public static class RegistryHostingExtensions
         });
         builder.Services.AddSingleton<UploadHashes>();
         builder.Services.AddSingleton<RegistryMetrics>();
+        builder.Services.AddSingleton<PullRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PullRecorder>());
         builder.Services.AddSingleton<OciServices>();
         builder.Services.AddHostedService<UploadSweepService>();
         return builder;

@@ -43,4 +43,10 @@ public sealed class RegistryOptions
 
     /// <summary>How long a redirect URL stays valid.</summary>
     public int BlobRedirectMinutes { get; set; } = 10;
+
+    /// <summary>
+    /// Pulls are counted in memory and written to the metadata store in one batch this often
+    /// (and at shutdown), for the pull time and count of the management API.
+    /// </summary>
+    public double PullFlushSeconds { get; set; } = 5;
 }

@@ -16,6 +16,7 @@ public static class ManifestEndpoints
         var manifest = await grain.GetManifestAsync(route.Reference, withContent: !head);
         if (manifest is null) { await OciErrors.WriteAsync(context, OciErrorCode.ManifestUnknown, route.Reference); return; }
 
+        var requested = manifest.Digest;
         var accepted = Accepted(context.Request.Headers.Accept);
         if (accepted is not null && !accepted.Contains(manifest.MediaType))
         {
@@ -33,6 +34,7 @@ public static class ManifestEndpoints
         response.Headers.ETag = $"\"{manifest.Digest}\"";
         if (head) return;
         s.Metrics.Pulled();
+        s.Pulls.Record(route.Name, requested, Digest.LooksLikeDigest(route.Reference) ? null : route.Reference);
         await response.Body.WriteAsync(manifest.Content, context.RequestAborted);
     }
 

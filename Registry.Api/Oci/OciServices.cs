@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Registry.Api.Auth;
 using Registry.Api.Hosting;
+using Registry.Api.Management;
 using Registry.Grains.Metadata;
 using Registry.Grains.Storage;
 
@@ -15,6 +16,7 @@ public sealed class OciServices(
     AccessPolicy policy,
     UploadHashes hashes,
     RegistryMetrics metrics,
+    PullRecorder pulls,
     IOptions<RegistryOptions> options,
     ILogger<OciServices> logger,
     ILocalSiloDetails silo,
@@ -27,6 +29,7 @@ public sealed class OciServices(
     public AccessPolicy Policy { get; } = policy;
     public UploadHashes Hashes { get; } = hashes;
     public RegistryMetrics Metrics { get; } = metrics;
+    public PullRecorder Pulls { get; } = pulls;
     public RegistryOptions Options { get; } = options.Value;
     public ILogger Logger { get; } = logger;
     public Management.AuditLog Audit { get; } = audit;

@@ -21,6 +21,13 @@ public interface IRepositoryGrain : IGrainWithStringKey
     [Alias("DeleteManifest")]
     Task<bool> DeleteManifestAsync(string reference);
 
+    /// <summary>
+    /// Removes every manifest (indexes first), every tag and every blob link: the repository is
+    /// left empty. Returns how many manifests were removed.
+    /// </summary>
+    [Alias("DeleteAll")]
+    Task<int> DeleteAllAsync();
+
     [AlwaysInterleave, Alias("GetReferrers")]
     Task<ImmutableArray<ReferrerDescriptor>> GetReferrersAsync(Digest subject, string? artifactType);
 

@@ -81,10 +81,36 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
         }
         if (!Digest.TryParse(reference, out var digest) || !_manifests.ContainsKey(digest)) return false;
         await store.DeleteManifestAsync(_name, digest);
+        Forget(digest);
+        return true;
+    }
+
+    async Task<int> IRepositoryGrain.DeleteAllAsync()
+    {
+        var digests = _manifests.Values
+            .OrderBy(m => MediaTypes.IsIndex(m.MediaType) ? 0 : 1)
+            .Select(m => m.Digest)
+            .ToList();
+        foreach (var digest in digests)
+        {
+            await store.DeleteManifestAsync(_name, digest);
+            Forget(digest);
+        }
+        foreach (var digest in _blobs.Keys.ToList())
+        {
+            await store.UnlinkBlobAsync(_name, digest);
+            _blobs.Remove(digest);
+        }
+        await store.DeleteIfEmptyAsync(_name);
+        return digests.Count;
+    }
+
+    /// <summary>Drops a deleted manifest, its tags and its cached bytes from memory.</summary>
+    private void Forget(Digest digest)
+    {
         _manifests.Remove(digest);
         foreach (var tag in _tags.Where(t => t.Value == digest).Select(t => t.Key).ToList()) _tags.Remove(tag);
         if (_content.Remove(digest, out var bytes)) _contentBytes -= bytes.Length;
-        return true;
     }
 
     Task<ImmutableArray<ReferrerDescriptor>> IRepositoryGrain.GetReferrersAsync(Digest subject, string? artifactType)

@@ -14,6 +14,8 @@ public interface IRepositoryStore
     Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default);
     Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default);
     Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
+    /// <summary>Removes the repository's row when it holds no manifest and links no blob (a deleted repository); false when it still holds some.</summary>
+    Task<bool> DeleteIfEmptyAsync(string repository, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Keyset-paginated listings, straight from the metadata store.</summary>

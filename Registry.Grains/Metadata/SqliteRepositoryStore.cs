@@ -112,6 +112,13 @@ public sealed class SqliteRepositoryStore(SqliteDatabase db, TimeProvider clock)
         db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "DELETE FROM repository_blobs WHERE repository = $r AND digest = $d",
             cancellationToken, ("$r", repository), ("$d", digest.ToString())), cancellationToken);
 
+    public Task<bool> DeleteIfEmptyAsync(string repository, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) => await ExecuteAsync(c, tx, """
+            DELETE FROM repositories WHERE name = $r
+              AND NOT EXISTS (SELECT 1 FROM manifests WHERE repository = $r)
+              AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE repository = $r)
+            """, cancellationToken, ("$r", repository)) > 0, cancellationToken);
+
     public async Task<bool> RepositoryExistsAsync(string repository, CancellationToken cancellationToken = default)
     {
         await using var c = await db.OpenAsync(cancellationToken);

@@ -73,6 +73,26 @@ public abstract class MetadataStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARepositoryRowGoesOnlyOnceItHoldsNoManifestAndLinksNoBlob()
+    {
+        var blob = Digest.Compute([7]);
+        await _store.LinkBlobAsync("library/gone", blob, 1);
+        var m = Manifest("library/gone", "{\"gone\":1}", null, blob);
+        await _store.SaveManifestAsync(m, "v1");
+
+        Assert.False(await _store.DeleteIfEmptyAsync("library/gone"));
+        await _store.DeleteManifestAsync("library/gone", m.Digest);
+        Assert.False(await _store.DeleteIfEmptyAsync("library/gone"));
+        Assert.True(await _listings.RepositoryExistsAsync("library/gone"));
+
+        await _store.UnlinkBlobAsync("library/gone", blob);
+        Assert.True(await _store.DeleteIfEmptyAsync("library/gone"));
+        Assert.False(await _listings.RepositoryExistsAsync("library/gone"));
+        Assert.DoesNotContain("library/gone", await _listings.ListRepositoriesAsync(null, 100));
+        Assert.False(await _store.DeleteIfEmptyAsync("library/gone"));
+    }
+
+    [Fact]
     public async Task MovingATagKeepsOneRowAndDeletingAManifestTakesItsTagsAlong()
     {
         var first = Manifest("library/a", "{\"n\":1}");

@@ -99,6 +99,28 @@ public sealed class RepositoryGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task DeletingEverythingEmptiesTheRepositoryInMemoryAndInTheStore()
+    {
+        var name = NewRepository();
+        var (grain, config) = await LinkedRepositoryAsync(fixture.Silo(0), name);
+        var child = Image("child", config);
+        await grain.PutManifestAsync(child);
+        var index = Encoding.UTF8.GetBytes($"{{\"schemaVersion\":2,\"mediaType\":\"{MediaTypes.OciIndex}\",\"manifests\":[{{\"mediaType\":\"{MediaTypes.OciManifest}\",\"digest\":\"{child.Digest}\",\"size\":{child.Content.Length}}}]}}");
+        Assert.Null((await grain.PutManifestAsync(new PutManifestCommand("multi", MediaTypes.OciIndex, index, Digest.Compute(index)))).Error);
+
+        Assert.Equal(2, await grain.DeleteAllAsync());
+        Assert.Null(await grain.GetManifestAsync("multi", false));
+        Assert.Null(await grain.GetManifestAsync(child.Digest.ToString(), false));
+        Assert.Null(await grain.GetBlobSizeAsync(config));
+
+        await fixture.Cluster.DeactivateAsync(grain.GetGrainId());
+        var again = fixture.Silo(1).GetGrain<IRepositoryGrain>(name);
+        Assert.Null(await again.GetManifestAsync("child", false));
+        Assert.Null(await again.GetBlobSizeAsync(config));
+        Assert.Equal(0, await again.DeleteAllAsync());
+    }
+
+    [Fact]
     public async Task ReferrersAreTheManifestsWhoseSubjectIsTheDigestFilteredByArtifactType()
     {
         var (grain, config) = await LinkedRepositoryAsync(fixture.Silo(0), NewRepository());
