@@ -118,7 +118,7 @@ public sealed class RobotApiTests(RegistryFactory registry) : IClassFixture<Regi
         await HarborExpect.ErrorAsync(await red.DeleteAsync($"/robots/{blueRobot}"), HttpStatusCode.NotFound);
         await HarborExpect.ErrorAsync(await red.GetAsync("/robots"), HttpStatusCode.Forbidden);
         var blueId = (await Admin.JsonAsync("/projects/blue")).GetProperty("project_id").GetInt64();
-        await HarborExpect.ErrorAsync(await red.GetAsync($"/robots?q=level%3Dproject,project_id%3D{blueId}"), HttpStatusCode.Forbidden);
+        await HarborExpect.ErrorAsync(await red.GetAsync($"/robots?q=level%3Dproject,project_id%3D{blueId}"), HttpStatusCode.NotFound);
         await Expect.StatusAsync(await Admin.GetAsync($"/robots/{blueRobot}"), HttpStatusCode.OK);
     }
 
