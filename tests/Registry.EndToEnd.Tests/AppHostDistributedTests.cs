@@ -82,6 +82,8 @@ public sealed partial class AppHostDistributedTests(ITestOutputHelper output)
             {
                 apphost.Kill(entireProcessTree: true);
             }
+            // The timed wait returns at exit, before the redirected output is drained; this one waits for its end.
+            apphost.WaitForExit();
 
             output.WriteLine(Log());
         }
