@@ -17,7 +17,8 @@ namespace Registry.Api.Auth;
 /// in this node's memory, and in the shared cache (Redis in a cluster) so the other nodes skip it
 /// too. Either entry is only a hint: it holds a fingerprint of the hash it was verified against and
 /// counts only while the account's current hash still has that fingerprint, so a changed password,
-/// a refreshed robot secret, a deleted user or a disabled robot takes effect on the next request.
+/// a refreshed robot secret, a deleted user or a disabled robot takes effect on the next request
+/// of the node that made the change, and within a second on the others.
 /// The shared entry is keyed by an HMAC of the pair under a secret kept in the metadata database.
 /// </para>
 /// </summary>
@@ -38,7 +39,7 @@ public sealed class UserAuthenticator(
         var current = await settings.GetAsync(cancellationToken);
         if (username.StartsWith(current.RobotNamePrefix, StringComparison.Ordinal))
             return await RobotAsync(username, password, cancellationToken);
-        var user = await identity.GetUserAsync(username, cancellationToken);
+        var user = await RowAsync("user", username, identity.GetUserAsync, cancellationToken);
         if (current.LdapAuth && user?.Id != 1)
             return await LdapAsync(current.Ldap, username, password, user, cancellationToken);
         if (user is { Source: not "db" }) user = null;
@@ -49,11 +50,34 @@ public sealed class UserAuthenticator(
 
     private async Task<Caller?> RobotAsync(string name, string secret, CancellationToken cancellationToken)
     {
-        var robot = await identity.GetRobotByNameAsync(name, cancellationToken);
+        var robot = await RowAsync("robot", name, identity.GetRobotByNameAsync, cancellationToken);
         if (robot is not null && (robot.Disabled || IsExpired(robot))) robot = null;
         return await VerifyAsync("robot", name, secret, robot?.SecretHash, cancellationToken)
             ? new Caller(robot!.Name, false, null, null, robot)
             : null;
+    }
+
+    /// <summary>
+    /// An account's row, read at most once a second per node: a push sends many requests with the
+    /// same credentials. Changes made through this node call <see cref="Forget"/> and count at
+    /// once; changes made through another node count here within <see cref="RowCacheFor"/>.
+    /// </summary>
+    private async Task<T?> RowAsync<T>(string kind, string name, Func<string, CancellationToken, Task<T?>> load, CancellationToken cancellationToken) where T : class
+    {
+        var key = $"row:{kind}:{name}";
+        if (cache.TryGetValue(key, out T? row)) return row;
+        row = await load(name, cancellationToken);
+        if (row is not null) cache.Set(key, row, RowCacheFor);
+        return row;
+    }
+
+    public static readonly TimeSpan RowCacheFor = TimeSpan.FromSeconds(1);
+
+    /// <summary>Drops this node's copy of an account's row after it changed (password, secret, admin flag, disabled, deleted).</summary>
+    public void Forget(string name)
+    {
+        cache.Remove($"row:user:{name}");
+        cache.Remove($"row:robot:{name}");
     }
 
     public bool IsExpired(RobotRecord robot) => robot.ExpiresAt > 0 && robot.ExpiresAt <= clock.GetUtcNow().ToUnixTimeSeconds();

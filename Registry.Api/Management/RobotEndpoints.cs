@@ -151,7 +151,7 @@ public static class RobotEndpoints
     private static async Task<RobotDto> GetAsync(HttpContext context, long robot_id, IIdentityStore store) =>
         ToDto(await AuthorizeRobotAsync(context, robot_id, store, Verbs.Read));
 
-    private static async Task<IResult> UpdateAsync(HttpContext context, long robot_id, RobotUpdate request, IIdentityStore store, AuditLog audit, TimeProvider clock)
+    private static async Task<IResult> UpdateAsync(HttpContext context, long robot_id, RobotUpdate request, IIdentityStore store, AuditLog audit, TimeProvider clock, UserAuthenticator users)
     {
         var robot = await AuthorizeRobotAsync(context, robot_id, store, Verbs.Update);
         if (request.Name is not null && request.Name != robot.Name) throw Harbor.BadRequest("a robot account cannot be renamed");
@@ -170,23 +170,26 @@ public static class RobotEndpoints
             Permissions = permissions,
             UpdatedAt = clock.GetUtcNow(),
         }, context.RequestAborted);
+        users.Forget(robot.Name);
         await audit.RecordAsync(context.Caller().Username!, robot.ProjectId, robot.Name, "robot", "update");
         return Results.Ok();
     }
 
-    private static async Task<RobotSec> RefreshSecretAsync(HttpContext context, long robot_id, RobotSec request, IIdentityStore store, AuditLog audit)
+    private static async Task<RobotSec> RefreshSecretAsync(HttpContext context, long robot_id, RobotSec request, IIdentityStore store, AuditLog audit, UserAuthenticator users)
     {
         var robot = await AuthorizeRobotAsync(context, robot_id, store, Verbs.Update);
         var secret = request.Secret ?? PasswordHasher.Generate(24);
         await store.SetRobotSecretAsync(robot.Id, PasswordHasher.Hash(secret), context.RequestAborted);
+        users.Forget(robot.Name);
         await audit.RecordAsync(context.Caller().Username!, robot.ProjectId, robot.Name, "robot", "refresh_secret");
         return new RobotSec(secret);
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, long robot_id, IIdentityStore store, AuditLog audit)
+    private static async Task<IResult> DeleteAsync(HttpContext context, long robot_id, IIdentityStore store, AuditLog audit, UserAuthenticator users)
     {
         var robot = await AuthorizeRobotAsync(context, robot_id, store, Verbs.Delete);
         await store.DeleteRobotAsync(robot.Id, context.RequestAborted);
+        users.Forget(robot.Name);
         await audit.RecordAsync(context.Caller().Username!, robot.ProjectId, robot.Name, "robot", "delete");
         return Results.Ok();
     }

@@ -143,18 +143,19 @@ public static class UserEndpoints
         return ToResp(await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found"));
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext context, long user_id, UserProfile request, IIdentityStore store, AuditLog audit)
+    private static async Task<IResult> UpdateAsync(HttpContext context, long user_id, UserProfile request, IIdentityStore store, AuditLog audit, UserAuthenticator users)
     {
         SelfOrAdmin(context, user_id);
         var user = await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found");
         if (!await store.UpdateUserProfileAsync(user_id, request.Email ?? user.Email, request.Realname ?? user.Realname, request.Comment ?? user.Comment, context.RequestAborted))
             throw Harbor.Conflict("email already exists");
+        users.Forget(user.Username);
         await audit.RecordAsync(context.Caller().Username!, null, user.Username, "user", "update");
         return Results.Ok();
     }
 
     /// <summary>Users change their own password with the old one; admins reset anyone else's without it.</summary>
-    private static async Task<IResult> PasswordAsync(HttpContext context, long user_id, PasswordReq request, IIdentityStore store, AuditLog audit)
+    private static async Task<IResult> PasswordAsync(HttpContext context, long user_id, PasswordReq request, IIdentityStore store, AuditLog audit, UserAuthenticator users)
     {
         var caller = SelfOrAdmin(context, user_id);
         var user = await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found");
@@ -167,28 +168,31 @@ public static class UserEndpoints
         }
         if (PasswordHasher.Verify(request.NewPassword!, user.PasswordHash)) throw Harbor.BadRequest("the new password must differ from the old one");
         await store.SetPasswordAsync(user_id, PasswordHasher.Hash(request.NewPassword!), context.RequestAborted);
+        users.Forget(user.Username);
         await audit.RecordAsync(caller.Username!, null, user.Username, "user", "change_password");
         return Results.Ok();
     }
 
-    private static async Task<IResult> SysAdminAsync(HttpContext context, long user_id, UserSysAdminFlag request, IIdentityStore store, AuditLog audit)
+    private static async Task<IResult> SysAdminAsync(HttpContext context, long user_id, UserSysAdminFlag request, IIdentityStore store, AuditLog audit, UserAuthenticator users)
     {
         var caller = context.RequireSystem("user", Rbac.Verbs.Update);
         if (!caller.SysAdmin) throw Harbor.Forbidden("only system admins grant system admin");
         if (user_id == caller.UserId || user_id == 1) throw Harbor.Forbidden("the admin flag of this account cannot be changed");
         var user = await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found");
         await store.SetSysAdminAsync(user_id, request.SysadminFlag, context.RequestAborted);
+        users.Forget(user.Username);
         await audit.RecordAsync(caller.Username!, null, user.Username, "user", request.SysadminFlag ? "grant_sysadmin" : "revoke_sysadmin");
         return Results.Ok();
     }
 
-    private static async Task<IResult> DeleteAsync(HttpContext context, long user_id, IIdentityStore store, AuditLog audit, IGrainFactory grains)
+    private static async Task<IResult> DeleteAsync(HttpContext context, long user_id, IIdentityStore store, AuditLog audit, IGrainFactory grains, UserAuthenticator users)
     {
         var caller = context.RequireSystem("user", Rbac.Verbs.Delete);
         if (user_id == caller.UserId || user_id == 1) throw Harbor.Forbidden("this account cannot be deleted");
         var user = await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found");
         var projects = await store.GetRolesAsync(user_id, context.RequestAborted);
         await store.DeleteUserAsync(user_id, context.RequestAborted);
+        users.Forget(user.Username);
         foreach (var projectId in projects.Keys)
         {
             if (await store.GetProjectByIdAsync(projectId, context.RequestAborted) is { } project)
