@@ -6,7 +6,14 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddServiceDefaults();
 builder.WebHost.UseStaticWebAssets(); // serve wwwroot from a plain build output in any environment
 builder.AddRegistryApiClient();
-builder.Services.AddRazorPages();
+builder.Services.AddRazorPages(options =>
+{
+    // Everything needs a signed-in user except the home page, sign-in and the error page.
+    options.Conventions.AuthorizeFolder("/");
+    options.Conventions.AllowAnonymousToPage("/Index");
+    options.Conventions.AllowAnonymousToPage("/Error");
+    options.Conventions.AllowAnonymousToPage("/Account/Login");
+});
 
 var app = builder.Build();
 
@@ -17,7 +24,12 @@ if (!app.Environment.IsDevelopment())
 
 app.UseSecurityHeaders();
 app.MapStaticAssets();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapRazorPages().WithStaticAssets();
 
 app.Run();
+
+/// <summary>Entry point, visible to tests.</summary>
+public partial class Program;

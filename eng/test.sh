@@ -14,7 +14,7 @@ as_root() {
 # --- tools the end-to-end tests (and the side-by-side benchmark) need -------------------
 # postgresql, redis-server: the distributed-profile tests run local servers (Registry.AppHost.Local).
 # slapd, ldap-utils: the LDAP tests run their own OpenLDAP server (slapd, slapadd) on loopback ports.
-packages=(skopeo podman buildah umoci docker-registry postgresql redis-server slapd ldap-utils)
+packages=(skopeo podman buildah umoci docker-registry postgresql redis-server slapd ldap-utils chromium)
 if [ "$(id -u)" -ne 0 ]; then packages+=(uidmap); fi # rootless podman maps ids through newuidmap
 missing=()
 for package in "${packages[@]}"; do

@@ -46,6 +46,15 @@ public static class TokenEndpoints
             if (signIn.Caller is null) { await RefuseAsync(context, signIn); return; }
             caller = signIn.Caller;
         }
+        else if (context.Request.Headers.Authorization.ToString() is var header && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            // A token for a token (as Docker's refresh tokens): the new one carries what the old one's
+            // subject may do now, never what the old one carried. The portal uses this to read manifests.
+            var presented = await tokens.ValidateAsync(header[7..].Trim());
+            var subject = presented is null ? null : await authenticator.SubjectOfAsync(presented, context.RequestAborted);
+            if (subject is null || subject.IsAnonymous) { await UnauthorizedAsync(context, "invalid or expired token"); return; }
+            caller = subject;
+        }
         else if (!StringValues.IsNullOrEmpty(context.Request.Headers.Authorization))
         {
             await UnauthorizedAsync(context);

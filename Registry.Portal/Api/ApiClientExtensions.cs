@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+
 namespace Registry.Portal;
 
 /// <summary>
@@ -10,11 +12,27 @@ public static class ApiClientExtensions
     /// <summary>Name of the <see cref="HttpClient"/> that talks to the Registry API.</summary>
     public const string ClientName = "api";
 
-    /// <summary>Adds the named "api" client and the probe the home page uses.</summary>
+    /// <summary>Adds the named "api" client, the typed API wrapper and the session cookie.</summary>
     public static IHostApplicationBuilder AddRegistryApiClient(this IHostApplicationBuilder builder)
     {
         builder.Services.AddHttpClient(ClientName, client => client.BaseAddress = new Uri("http://api"));
+        builder.Services.AddHttpContextAccessor();
         builder.Services.AddTransient<ApiProbe>();
+        builder.Services.AddScoped<Api.RegistryApi>();
+        builder.Services.AddScoped<Api.Session>();
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.LoginPath = "/account/login";
+                o.LogoutPath = "/account/logout";
+                o.AccessDeniedPath = "/account/login";
+                o.Cookie.Name = "registry.session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.SlidingExpiration = false;
+            });
+        builder.Services.AddAuthorization();
         return builder;
     }
 }

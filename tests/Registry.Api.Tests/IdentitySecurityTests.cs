@@ -136,6 +136,28 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
     }
 
     [Fact]
+    public async Task ATokenIsExchangedOnlyForWhatItsSubjectMayDoNow()
+    {
+        var (id, password) = await Admin.CreateUserAsync("exchanger");
+        await Admin.CreateProjectAsync("exchange");
+        var member = await Admin.AddMemberAsync("exchange", "exchanger", 3);
+        var identity = (await Expect.JsonAsync(await registry.WithBasic("exchanger", password).GetAsync("/service/token?service=registry"))).GetProperty("token").GetString()!;
+        Assert.Empty(Jwt.Payload(identity).GetProperty("access").EnumerateArray());
+
+        var scoped = await Expect.JsonAsync(await registry.WithBearer(identity).GetAsync("/service/token?service=registry&scope=repository:exchange/app:pull,push"));
+        var access = Assert.Single(Jwt.Payload(scoped.GetProperty("token").GetString()!).GetProperty("access").EnumerateArray());
+        Assert.Equal(["pull"], access.Strings("actions")); // a guest: pull only, whatever was asked
+
+        await Expect.StatusAsync(await Admin.DeleteAsync($"/projects/exchange/members/{member}"), HttpStatusCode.OK);
+        var after = await Expect.JsonAsync(await registry.WithBearer(identity).GetAsync("/service/token?service=registry&scope=repository:exchange/app:pull"));
+        Assert.Empty(Assert.Single(Jwt.Payload(after.GetProperty("token").GetString()!).GetProperty("access").EnumerateArray()).GetProperty("actions").EnumerateArray());
+
+        await Expect.StatusAsync(await Admin.DeleteAsync($"/users/{id}"), HttpStatusCode.OK);
+        await Expect.StatusAsync(await registry.WithBearer(identity).GetAsync("/service/token?service=registry&scope=repository:library/x:pull"), HttpStatusCode.Unauthorized);
+        await Expect.StatusAsync(await registry.WithBearer("not.a.token").GetAsync("/service/token?service=registry"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
     public async Task LoginsAndChangesAreAudited()
     {
         var (_, password) = await Admin.CreateUserAsync("audited");
