@@ -97,11 +97,11 @@ public static class ManagementApi
     /// <c>X-Is-Resource-Name: true</c>), with the caller's standing in it; 404 when there is none or
     /// the caller may not read it (401 for anonymous callers), so ids of others' projects reveal nothing.
     /// </summary>
-    public static async Task<ProjectAccess> ProjectAsync(this HttpContext context, string nameOrId)
+    public static async Task<ProjectAccess> ProjectAsync(this HttpContext context, string nameOrId, bool isName = false)
     {
         var s = context.RequestServices;
         var name = nameOrId;
-        var isName = string.Equals(context.Request.Headers["X-Is-Resource-Name"], "true", StringComparison.OrdinalIgnoreCase);
+        isName |= string.Equals(context.Request.Headers["X-Is-Resource-Name"], "true", StringComparison.OrdinalIgnoreCase);
         if (!isName && long.TryParse(nameOrId, NumberStyles.None, CultureInfo.InvariantCulture, out var id))
         {
             var record = await s.GetRequiredService<IIdentityStore>().GetProjectByIdAsync(id, context.RequestAborted);

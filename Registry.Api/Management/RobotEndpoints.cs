@@ -105,7 +105,7 @@ public static class RobotEndpoints
         string fullName;
         if (request.Level == "project")
         {
-            var access = await context.ProjectAsync(permissions[0].Namespace);
+            var access = await context.ProjectAsync(permissions[0].Namespace, isName: true);
             context.Require(access, Resources.Robot, Verbs.Create);
             projectId = access.Project.Id;
             fullName = $"{current.RobotNamePrefix}{access.Project.Name}+{request.Name}";
@@ -245,7 +245,7 @@ public static class RobotEndpoints
                 result.Add(new RobotPermission("project", "*", access));
                 continue;
             }
-            var project = await context.ProjectAsync(permission.Namespace!);
+            var project = await context.ProjectAsync(permission.Namespace!, isName: true); // a namespace is a project name, even all digits
             foreach (var a in access.Where(a => a.Effect == "allow"))
             {
                 if (!project.Can(a.Resource, a.Action))

@@ -123,6 +123,15 @@ public sealed class RobotApiTests(RegistryFactory registry) : IClassFixture<Regi
     }
 
     [Fact]
+    public async Task ARobotOfAProjectWithAnAllDigitNameNamesItsProject()
+    {
+        var id = await Admin.CreateProjectAsync("2024");
+        var (_, name, _) = await CreateAsync(Admin, ProjectRobot("digits", "2024", "repository:pull"));
+        Assert.Equal("robot$2024+digits", name);
+        _ = id;
+    }
+
+    [Fact]
     public async Task ASystemRobotCoversTheProjectsItNames()
     {
         await Admin.CreateProjectAsync("sys-a");
