@@ -12,7 +12,7 @@ namespace Registry.Portal.Pages.Admin;
 /// the secret, disable or enable, delete. A secret is shown once, in the answer to the POST that
 /// made it, and is never put in a URL, TempData or a cacheable page.
 /// </summary>
-public sealed class RobotsModel(RegistryApi api) : AdminPage(api)
+public sealed class RobotsModel(RegistryApi api) : AdminListPage(api)
 {
     /// <summary>The project actions a robot can be given, and the API permissions each stands for.</summary>
     public static readonly IReadOnlyList<(string Value, string Label, RobotAccessEntry[] Access)> Actions =
@@ -51,17 +51,9 @@ public sealed class RobotsModel(RegistryApi api) : AdminPage(api)
     /// <summary>A secret to show once: who it belongs to and whether it is new or refreshed.</summary>
     public sealed record ShownSecret(string RobotName, string Secret, bool Refreshed);
 
-    [BindProperty(SupportsGet = true)]
-    public string? Q { get; set; }
-
-    [BindProperty(SupportsGet = true, Name = "p")]
-    public int P { get; set; } = 1;
-
     public NewRobotInput Input { get; set; } = new();
 
     public IReadOnlyList<RobotEntry> Robots { get; private set; } = [];
-
-    public long Total { get; private set; }
 
     public IReadOnlyList<ProjectChoice> Projects { get; private set; } = [];
 
@@ -73,16 +65,6 @@ public sealed class RobotsModel(RegistryApi api) : AdminPage(api)
     public int DefaultDuration { get; private set; } = 30;
 
     public ShownSecret? Secret { get; private set; }
-
-    public int PageCount => (int)Math.Max(1, (Total + PageSize - 1) / PageSize);
-
-    public string? QRoute => string.IsNullOrWhiteSpace(Q) ? null : Q.Trim();
-
-    public string? PRoute => P > 1 ? P.ToString(CultureInfo.InvariantCulture) : null;
-
-    public static string RowKey(long id) => $"robot-{id}";
-
-    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostCreateAsync([Bind(Prefix = "Input")] NewRobotInput input, CancellationToken cancellationToken)
     {
@@ -182,18 +164,10 @@ public sealed class RobotsModel(RegistryApi api) : AdminPage(api)
 
     public static bool Expired(RobotEntry robot) => robot.ExpiresAt > 0 && DateTimeOffset.FromUnixTimeSeconds(robot.ExpiresAt) < DateTimeOffset.UtcNow;
 
-    private async Task<IActionResult> RowFailedAsync(long id, CancellationToken cancellationToken)
-    {
-        var page = await LoadAsync(cancellationToken);
-        ShowAtTopUnless(Robots.Any(r => r.Id == id), RowKey(id));
-        return page;
-    }
+    protected override bool Shows(long id) => Robots.Any(r => r.Id == id);
 
-    private IActionResult Back() => RedirectToPage(new { q = QRoute, p = PRoute });
-
-    private async Task<IActionResult> LoadAsync(CancellationToken cancellationToken)
+    protected override async Task<IActionResult> LoadAsync(CancellationToken cancellationToken)
     {
-        P = Math.Max(1, P);
         var configuration = await Api.GetAsync<Dictionary<string, ConfigurationItem>>("/configurations", cancellationToken);
         if (configuration.Value is { } items)
         {

@@ -9,7 +9,7 @@ namespace Registry.Portal.Pages.Admin;
 /// Users: search and page through them, create one (not in LDAP mode, where users come from the
 /// directory), reset a password, grant or revoke system admin, delete.
 /// </summary>
-public sealed class UsersModel(RegistryApi api) : AdminPage(api)
+public sealed class UsersModel(RegistryApi api) : AdminListPage(api)
 {
     /// <summary>What the create form asks; the password policy itself is the API's to enforce.</summary>
     public sealed class NewUserInput
@@ -27,31 +27,17 @@ public sealed class UsersModel(RegistryApi api) : AdminPage(api)
         public string Password { get; set; } = "";
     }
 
-    [BindProperty(SupportsGet = true)]
-    public string? Q { get; set; }
-
-    [BindProperty(SupportsGet = true, Name = "p")]
-    public int P { get; set; } = 1;
-
     public NewUserInput Input { get; set; } = new();
 
     public IReadOnlyList<UserEntry> Users { get; private set; } = [];
-
-    public long Total { get; private set; }
 
     public bool LdapMode { get; private set; }
 
     /// <summary>The user whose reset form failed: it opens again with the message.</summary>
     public long? ResetFailedFor { get; private set; }
 
-    public int PageCount => (int)Math.Max(1, (Total + PageSize - 1) / PageSize);
-
-    public static string RowKey(long id) => $"user-{id}";
-
     /// <summary>The accounts whose admin flag and existence the API protects: the first admin and oneself.</summary>
     public bool IsProtected(UserEntry user) => user.UserId == 1 || user.UserId == CurrentUserId;
-
-    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
     public async Task<IActionResult> OnPostCreateAsync([Bind(Prefix = "Input")] NewUserInput input, CancellationToken cancellationToken)
     {
@@ -113,29 +99,16 @@ public sealed class UsersModel(RegistryApi api) : AdminPage(api)
         return Failed(result, RowKey(id)) ?? await RowFailedAsync(id, cancellationToken);
     }
 
-    /// <summary>The search and page as route values, so forms and redirects come back to the same list.</summary>
-    public string? QRoute => Blank(Q);
-
-    public string? PRoute => P > 1 ? P.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
-
-    private async Task<IActionResult> RowFailedAsync(long id, CancellationToken cancellationToken)
-    {
-        var page = await LoadAsync(cancellationToken);
-        ShowAtTopUnless(Users.Any(r => r.UserId == id), RowKey(id));
-        return page;
-    }
-
-    private IActionResult Back() => RedirectToPage(new { q = QRoute, p = PRoute });
-
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
-    private async Task<IActionResult> LoadAsync(CancellationToken cancellationToken)
+    protected override bool Shows(long id) => Users.Any(r => r.UserId == id);
+
+    protected override async Task<IActionResult> LoadAsync(CancellationToken cancellationToken)
     {
-        P = Math.Max(1, P);
         var info = await Api.GetAsync<SystemInfo>("/systeminfo", cancellationToken);
         LdapMode = info.Value?.AuthMode == "ldap_auth";
         var path = $"/users?page={P}&page_size={PageSize}&sort=username";
-        if (Blank(Q) is { } q) path += "&q=" + Query(("username", "~" + q));
+        if (QRoute is { } q) path += "&q=" + Query(("username", "~" + q));
         var users = await Api.GetAsync<List<UserEntry>>(path, cancellationToken);
         if (!users.Ok) return Failed(users, LoadKey) ?? Page();
         Users = users.Value ?? [];
