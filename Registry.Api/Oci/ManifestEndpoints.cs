@@ -33,10 +33,17 @@ public static class ManifestEndpoints
         response.Headers["Docker-Content-Digest"] = manifest.Digest.ToString();
         response.Headers.ETag = $"\"{manifest.Digest}\"";
         if (head) return;
-        s.Metrics.Pulled();
-        s.Pulls.Record(route.Name, requested, Digest.LooksLikeDigest(route.Reference) ? null : route.Reference);
+        // A look at a manifest (the portal's artifact page says so) is not a pull: no pull time or count.
+        if (!context.Request.Headers.ContainsKey(PreviewHeader))
+        {
+            s.Metrics.Pulled();
+            s.Pulls.Record(route.Name, requested, Digest.LooksLikeDigest(route.Reference) ? null : route.Reference);
+        }
         await response.Body.WriteAsync(manifest.Content, context.RequestAborted);
     }
+
+    /// <summary>Sent by a client that shows a manifest rather than pulls an image (the portal).</summary>
+    public const string PreviewHeader = "X-Registry-Preview";
 
     public static async Task PutAsync(HttpContext context, OciRoute route, OciServices s, Caller caller)
     {

@@ -41,6 +41,8 @@ public sealed class Distribution(IHttpClientFactory clients, ClaimsPrincipal use
     {
         var result = await ReadAsync(repository, $"/v2/{repository}/manifests/{Uri.EscapeDataString(digest)}", MaxManifestBytes, request =>
         {
+            // Showing a manifest is not pulling the image: the registry leaves pull time and count alone.
+            request.Headers.Add("X-Registry-Preview", "1");
             foreach (var type in ManifestTypes) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("*/*", 0.5)); // any other artifact as it was pushed
         }, cancellationToken);

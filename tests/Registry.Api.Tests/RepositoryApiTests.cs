@@ -593,6 +593,8 @@ public sealed class RepositoryApiTests(RepositoryApiFixture fixture) : IClassFix
         await Expect.StatusAsync(await Admin.GetAsync($"/v2/{project.Name}/pulled/manifests/v1"), HttpStatusCode.OK);
         await Expect.StatusAsync(await Admin.GetAsync($"/v2/{project.Name}/pulled/manifests/{image.Manifest.Digest}"), HttpStatusCode.OK);
         await Expect.StatusAsync(await Admin.HeadAsync($"/v2/{project.Name}/pulled/manifests/v1"), HttpStatusCode.OK);
+        // A preview (the portal showing the manifest) is not a pull either.
+        await Expect.StatusAsync(await Admin.SendAsync(HttpMethod.Get, $"/v2/{project.Name}/pulled/manifests/v1", configure: r => r.Headers.Add("X-Registry-Preview", "1")), HttpStatusCode.OK);
         await recorder.FlushAsync();
         Assert.Equal(0, recorder.PendingKeys);
 
