@@ -128,9 +128,16 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
             {
                 Assert.Equal($"0-{first.Length - 1}", range);
                 var next = await ociB.PatchChunkAsync(onB, data[first.Length..], first.Length);
-                using var put = new HttpRequestMessage(HttpMethod.Put, next + (next.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest));
-                using var done = await httpB.SendAsync(put);
-                await ociB.ExpectAsync(done, HttpStatusCode.Created, "PUT completing the resumed upload on node B");
+                // The repository's grain may still be placed on node A until the cluster declares it
+                // dead: a 503 then, which changed nothing, and the same PUT is retried as a client would.
+                await EventuallyAsync("PUT completing the resumed upload on node B", async () =>
+                {
+                    using var put = new HttpRequestMessage(HttpMethod.Put, next + (next.Query.Length > 0 ? "&" : "?") + "digest=" + Uri.EscapeDataString(digest));
+                    using var done = await httpB.SendAsync(put);
+                    if (done.StatusCode == HttpStatusCode.Created) return "created";
+                    AssertUnavailable(done);
+                    return null;
+                });
             }
             else
             {
@@ -254,17 +261,10 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         output.WriteLine($"node B served every pull {clock.Elapsed.TotalSeconds:F1} s after node A was killed");
-        // New activations (an upload session) may still be placed on A until the cluster has
-        // declared it dead: 503 with Retry-After until then, as a client sees it.
-        await EventuallyAsync("a new upload through node B", async () =>
-        {
-            using var response = await httpB.PostAsync("v2/library/after/blobs/uploads/", null);
-            if (response.StatusCode == HttpStatusCode.Accepted) return "started";
-            AssertUnavailable(response);
-            return null;
-        });
+        // New activations (upload sessions, the new repository's grain) may still be placed on A until
+        // the cluster has declared it dead: 503 with Retry-After until then, and the client retries.
         var later = SyntheticImage.Create(new Random(200), layerCount: 1);
-        await PushAsync(new OciClient(httpB, "library/after", cluster.Tail), later, "v1");
+        await EventuallyAsync("a push through node B", async () => await TryPushAsync(httpB, "library/after", later) ? "pushed" : null);
 
         await A.RestartAsync();
         using var restarted = A.CreateClient();
