@@ -33,4 +33,32 @@ public sealed class SignInTests(ITestOutputHelper output) : PortalTest(output)
         await page.GotoAsync("/projects");
         Assert.Contains("/account/login", page.Url);
     }
+
+    [Fact]
+    public async Task TheKeyboardAloneSignsInReachesAProjectAndSignsOut()
+    {
+        var page = await Site.NewPageAsync();
+        await page.GotoAsync("/account/login");
+        // The username field has focus; Tab moves to the password, Enter submits.
+        await page.Keyboard.TypeAsync("admin");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync(Site.Registry.Password);
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(url => url.EndsWith("/projects"));
+
+        // Tab through the page until the library link has focus, then follow it with Enter.
+        for (var i = 0; i < 40; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            var focused = await page.EvaluateAsync<string>("() => document.activeElement?.textContent?.trim() ?? ''");
+            if (focused == "library") break;
+        }
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(url => url.Contains("/projects/library"));
+
+        // Focus is visible (an outline) wherever it lands.
+        await page.Keyboard.PressAsync("Tab");
+        var outline = await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle");
+        Assert.NotEqual("none", outline);
+    }
 }
