@@ -18,8 +18,7 @@ public sealed record Identification(Caller? Caller, int? RetryAfterSeconds = nul
 /// the token service.
 /// </summary>
 public sealed class RequestAuthenticator(
-    UserAuthenticator users, TokenService tokens, LoginThrottle throttle, AuditLog audit, IIdentityStore identity,
-    SystemSettings settings, IOptions<RegistryOptions> options)
+    UserAuthenticator users, TokenService tokens, LoginThrottle throttle, AuditLog audit, IOptions<RegistryOptions> options)
 {
     public async Task<Identification> IdentifyAsync(HttpContext context)
     {
@@ -56,18 +55,8 @@ public sealed class RequestAuthenticator(
     /// token's repository grants: the user or robot named by the token, if it still exists and may
     /// still sign in.
     /// </summary>
-    public async Task<Caller?> SubjectOfAsync(Caller tokenCaller, CancellationToken cancellationToken)
-    {
-        if (tokenCaller.Username is not { } name) return Caller.Anonymous;
-        var current = await settings.GetAsync(cancellationToken);
-        if (name.StartsWith(current.RobotNamePrefix, StringComparison.Ordinal))
-        {
-            var robot = await identity.GetRobotByNameAsync(name, cancellationToken);
-            return robot is null || robot.Disabled || users.IsExpired(robot) ? null : new Caller(robot.Name, false, null, null, robot);
-        }
-        var user = await identity.GetUserAsync(name, cancellationToken);
-        return user is null ? null : new Caller(user.Username, user.SysAdmin, null, user.Id);
-    }
+    public async Task<Caller?> SubjectOfAsync(Caller tokenCaller, CancellationToken cancellationToken) =>
+        tokenCaller.Username is { } name ? await users.AccountAsync(name, cancellationToken) : Caller.Anonymous;
 
     /// <summary>401 with <c>WWW-Authenticate: Bearer realm=…,service=…[,scope=…]</c>.</summary>
     public Task ChallengeAsync(HttpContext context, string? scope, bool insufficientScope = false, string? detail = null)

@@ -50,8 +50,7 @@ public sealed class UserAuthenticator(
 
     private async Task<Caller?> RobotAsync(string name, string secret, CancellationToken cancellationToken)
     {
-        var robot = await RowAsync("robot", name, identity.GetRobotByNameAsync, cancellationToken);
-        if (robot is not null && (robot.Disabled || IsExpired(robot))) robot = null;
+        var robot = await UsableRobotAsync(name, cancellationToken);
         return await VerifyAsync("robot", name, secret, robot?.SecretHash, cancellationToken)
             ? new Caller(robot!.Name, false, null, null, robot)
             : null;
@@ -78,6 +77,30 @@ public sealed class UserAuthenticator(
     {
         cache.Remove($"row:user:{name}");
         cache.Remove($"row:robot:{name}");
+    }
+
+    /// <summary>A robot that may sign in now: it exists, is enabled and has not expired.</summary>
+    private async Task<RobotRecord?> UsableRobotAsync(string name, CancellationToken cancellationToken) =>
+        await RowAsync("robot", name, identity.GetRobotByNameAsync, cancellationToken) is { } robot && !robot.Disabled && !IsExpired(robot) ? robot : null;
+
+    /// <summary>
+    /// The caller an account name (a token's subject) stands for now, without a password: the user,
+    /// or the robot while it may still sign in; null when there is no such account any more.
+    /// </summary>
+    public async Task<Caller?> AccountAsync(string name, CancellationToken cancellationToken)
+    {
+        if (name.StartsWith((await settings.GetAsync(cancellationToken)).RobotNamePrefix, StringComparison.Ordinal))
+            return await UsableRobotAsync(name, cancellationToken) is { } robot ? new Caller(robot.Name, false, null, null, robot) : null;
+        return await RowAsync("user", name, identity.GetUserAsync, cancellationToken) is { } user ? new Caller(user.Username, user.SysAdmin, null, user.Id) : null;
+    }
+
+    /// <summary>A local row for a directory user (roles and memberships live here), with a password nobody knows.</summary>
+    public async Task<UserRecord?> OnboardAsync(LdapUser entry, CancellationToken cancellationToken)
+    {
+        var unusable = PasswordHasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        return await identity.CreateUserAsync(new NewUser(entry.Username, unusable, false, entry.Email, entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
+            ?? await identity.CreateUserAsync(new NewUser(entry.Username, unusable, false, "", entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
+            ?? await identity.GetUserAsync(entry.Username, cancellationToken);
     }
 
     public bool IsExpired(RobotRecord robot) => robot.ExpiresAt > 0 && robot.ExpiresAt <= clock.GetUtcNow().ToUnixTimeSeconds();
@@ -111,7 +134,7 @@ public sealed class UserAuthenticator(
         user ??= await identity.GetUserAsync(entry.Username, cancellationToken);
         if (user is null)
         {
-            user = await Management.UserEndpoints.OnboardAsync(identity, entry, cancellationToken);
+            user = await OnboardAsync(entry, cancellationToken);
             if (user is null) return null;
             logger.LogInformation("Onboarded LDAP user {User} ({Dn})", user.Username, entry.Dn);
         }

@@ -129,7 +129,7 @@ public static class ConfigurationEndpoints
         return [.. found.Select(u => new LdapUserDto(u.Username, u.Realname, u.Email))];
     }
 
-    private static async Task<IResult> ImportAsync(HttpContext context, LdapImportUsers request, SystemSettings settings, ILdapDirectory ldap, IIdentityStore store, AuditLog audit)
+    private static async Task<IResult> ImportAsync(HttpContext context, LdapImportUsers request, SystemSettings settings, ILdapDirectory ldap, IIdentityStore store, Auth.UserAuthenticator users, AuditLog audit)
     {
         var caller = context.RequireSystem("ldap-user", Auth.Rbac.Verbs.Create);
         var current = await settings.GetAsync(context.RequestAborted);
@@ -141,7 +141,7 @@ public static class ConfigurationEndpoints
             var entry = (await ldap.SearchAsync(current.Ldap, uid, context.RequestAborted)).FirstOrDefault(u => u.Username == uid);
             if (entry is null) { failed.Add(new LdapFailedImportUser(uid, "not found in the directory")); continue; }
             if (await store.GetUserAsync(uid, context.RequestAborted) is not null) continue;
-            if (await UserEndpoints.OnboardAsync(store, entry, context.RequestAborted) is null) { failed.Add(new LdapFailedImportUser(uid, "could not be created")); continue; }
+            if (await users.OnboardAsync(entry, context.RequestAborted) is null) { failed.Add(new LdapFailedImportUser(uid, "could not be created")); continue; }
             await audit.RecordAsync(caller.Username!, null, uid, "user", "import");
         }
         return failed.Count == 0 ? Results.Ok() : Results.Json(failed, ManagementJson.Options, statusCode: 404);

@@ -57,14 +57,14 @@ public static class MemberEndpoints
     }
 
     private static async Task<IResult> AddAsync(HttpContext context, string project_name_or_id, ProjectMember request, IIdentityStore store,
-        SystemSettings settings, Identity.Ldap.ILdapDirectory ldap, AuditLog audit, IGrainFactory grains)
+        SystemSettings settings, Identity.Ldap.ILdapDirectory ldap, UserAuthenticator users, AuditLog audit, IGrainFactory grains)
     {
         var access = await context.ProjectAsync(project_name_or_id);
         context.Require(access, Resources.Member, Verbs.Create);
         var user = request.MemberUser!.UserId is > 0
             ? await store.GetUserByIdAsync(request.MemberUser.UserId.Value, context.RequestAborted)
             : await store.GetUserAsync(request.MemberUser.Username!, context.RequestAborted)
-              ?? await OnboardFromLdapAsync(request.MemberUser.Username!, store, settings, ldap, context.RequestAborted);
+              ?? await OnboardFromLdapAsync(request.MemberUser.Username!, settings, ldap, users, context.RequestAborted);
         if (user is null) throw Harbor.NotFound($"user {request.MemberUser.UserId?.ToString() ?? request.MemberUser.Username} not found");
         var member = await store.AddMemberAsync(access.Project.Id, user.Id, request.RoleId, context.RequestAborted)
             ?? throw Harbor.Conflict($"{user.Username} is already a member of {access.Project.Name}");
@@ -74,13 +74,13 @@ public static class MemberEndpoints
     }
 
     /// <summary>In ldap_auth mode a directory user can be added before their first login, as Harbor does.</summary>
-    private static async Task<UserRecord?> OnboardFromLdapAsync(string username, IIdentityStore store, SystemSettings settings, Identity.Ldap.ILdapDirectory ldap, CancellationToken cancellationToken)
+    private static async Task<UserRecord?> OnboardFromLdapAsync(string username, SystemSettings settings, Identity.Ldap.ILdapDirectory ldap, UserAuthenticator users, CancellationToken cancellationToken)
     {
         var current = await settings.GetAsync(cancellationToken);
         if (!current.LdapAuth) return null;
         var found = (await ldap.SearchAsync(current.Ldap, username, cancellationToken)).FirstOrDefault(u => u.Username == username);
         if (found is null) return null;
-        return await UserEndpoints.OnboardAsync(store, found, cancellationToken);
+        return await users.OnboardAsync(found, cancellationToken);
     }
 
     private static async Task<ProjectMemberEntity> GetAsync(HttpContext context, string project_name_or_id, long mid, IIdentityStore store)

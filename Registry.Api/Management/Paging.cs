@@ -13,8 +13,8 @@ public static class Paging
     public const int DefaultPageSize = 10;
     public const int MaxPageSize = 100;
 
-    /// <summary>A field a list accepts, and how it may be filtered.</summary>
-    public sealed record Field(string Name, bool Fuzzy = true, bool Range = false, bool Sortable = true, bool Filterable = true);
+    /// <summary>A field a list accepts, and how it may be filtered; <paramref name="Alias"/> is another spelling of its key in <c>q</c>.</summary>
+    public sealed record Field(string Name, bool Fuzzy = true, bool Range = false, bool Sortable = true, bool Filterable = true, string? Alias = null);
 
     /// <summary>Reads page, page_size, q and sort; fields outside <paramref name="fields"/> are refused.</summary>
     public static ListQuery Parse(HttpContext context, IReadOnlyList<Field> fields, IEnumerable<ListFilter>? extra = null)
@@ -50,8 +50,9 @@ public static class Paging
             if (eq <= 0) throw Harbor.BadRequest($"invalid query '{part}': expected key=value");
             var key = part[..eq].Trim();
             var value = Uri.UnescapeDataString(part[(eq + 1)..].Trim());
-            var field = fields.FirstOrDefault(f => f.Name == key && f.Filterable)
+            var field = fields.FirstOrDefault(f => (f.Name == key || f.Alias == key) && f.Filterable)
                 ?? throw Harbor.BadRequest($"cannot filter on '{key}'; allowed: {string.Join(", ", fields.Where(f => f.Filterable).Select(f => f.Name))}");
+            key = field.Name;
             if (value.StartsWith('~'))
             {
                 if (!field.Fuzzy) throw Harbor.BadRequest($"'{key}' does not support fuzzy matching");

@@ -83,7 +83,8 @@ public static class RobotEndpoints
     ];
 
     private static readonly IReadOnlyList<Paging.Field> Fields =
-        [new("name"), new("level", Fuzzy: false, Sortable: false), new("project_id", Fuzzy: false, Sortable: false), new("creation_time", Filterable: false)];
+        // Harbor's portal writes the keys as Level and ProjectID.
+        [new("name"), new("level", Fuzzy: false, Sortable: false, Alias: "Level"), new("project_id", Fuzzy: false, Sortable: false, Alias: "ProjectID"), new("creation_time", Filterable: false)];
 
     public static RouteGroupBuilder MapRobotEndpoints(this RouteGroupBuilder api)
     {
@@ -127,14 +128,9 @@ public static class RobotEndpoints
         return Results.Json(new RobotCreated(robot.Id, robot.Name, secret, robot.CreatedAt, robot.ExpiresAt), statusCode: 201);
     }
 
-    private static async Task<IReadOnlyList<RobotDto>> ListAsync(HttpContext context, IIdentityStore store, string? q)
+    private static async Task<IReadOnlyList<RobotDto>> ListAsync(HttpContext context, IIdentityStore store)
     {
         var caller = context.SignedIn();
-        // Harbor's portal writes these keys as Level and ProjectID.
-        var normalized = q?.Replace("Level=", "level=", StringComparison.Ordinal).Replace("ProjectID=", "project_id=", StringComparison.Ordinal);
-        context.Request.QueryString = QueryString.Create(context.Request.Query.Where(p => p.Key != "q")
-            .SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string?>(p.Key, v)))
-            .Concat(normalized is null ? [] : [new KeyValuePair<string, string?>("q", normalized)]));
         var query = Paging.Parse(context, Fields);
         if (!AccessPolicy.CanOnSystem(caller, "robot", Verbs.List))
         {

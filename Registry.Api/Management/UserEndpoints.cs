@@ -209,15 +209,6 @@ public static class UserEndpoints
         throw Harbor.Forbidden("not allowed to see or change another user");
     }
 
-    /// <summary>A local row for a directory user (roles and memberships live here), with a password nobody knows.</summary>
-    public static async Task<UserRecord?> OnboardAsync(IIdentityStore store, LdapUser entry, CancellationToken cancellationToken)
-    {
-        var unusable = PasswordHasher.Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        return await store.CreateUserAsync(new NewUser(entry.Username, unusable, false, entry.Email, entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
-            ?? await store.CreateUserAsync(new NewUser(entry.Username, unusable, false, "", entry.Realname, "onboarded from LDAP", "ldap"), cancellationToken)
-            ?? await store.GetUserAsync(entry.Username, cancellationToken);
-    }
-
     internal static UserResp ToResp(UserRecord u) =>
         new(u.Id, u.Username, u.Email, u.Realname, u.Comment, u.SysAdmin, false, u.CreatedAt, u.UpdatedAt);
 }
