@@ -44,6 +44,12 @@ public static partial class UploadEndpoints
     {
         if (await LeaseAsync(context, route, s) is not { } lease) return;
         var (session, granted) = lease;
+        if (granted.Committed is { } stored)
+        {
+            await session.AbandonCompletionAsync(granted.LeaseId, stored);
+            await OciErrors.WriteAsync(context, OciErrorCode.BlobUploadInvalid, $"the upload is already stored as {stored}; only the PUT completing it may follow");
+            return;
+        }
         var hash = s.Hashes.Take(route.Reference, granted.Offset);
         var offset = await AppendAsync(context, route.Reference, s, session, granted, hash);
         if (!await session.EndWriteAsync(granted.LeaseId, offset, release: true))
@@ -64,6 +70,19 @@ public static partial class UploadEndpoints
         if (!Digest.TryParse(digestValue, out var digest)) { await OciErrors.WriteAsync(context, OciErrorCode.DigestInvalid, digestValue); return; }
         if (await LeaseAsync(context, route, s) is not { } lease) return;
         var (session, granted) = lease;
+        var state = await session.GetStateAsync(route.Name);
+        if (granted.Committed is { } stored)
+        {
+            // A previous PUT stored the blob and then failed (503): this retry only links it.
+            if (stored != digest)
+            {
+                await session.AbandonCompletionAsync(granted.LeaseId, stored);
+                await OciErrors.WriteAsync(context, OciErrorCode.DigestInvalid, $"the upload is stored as {stored}");
+                return;
+            }
+            await FinishAsync(context, route, s, session, granted.LeaseId, digest, granted.Offset, state?.StartedAt, alreadyStored: true);
+            return;
+        }
         var hash = s.Hashes.Take(route.Reference, granted.Offset);
         if (hash is not null && digest.Algorithm != Digest.Sha256) { hash.Dispose(); hash = null; }
         var size = await AppendAsync(context, route.Reference, s, session, granted, hash);
@@ -76,30 +95,61 @@ public static partial class UploadEndpoints
             return;
         }
         Digest actual;
-        using (hash)
-        {
-            actual = hash is not null ? Digest.FromHash(digest.Algorithm, hash.GetHashAndReset()) : await RecomputeAsync(s, route.Reference, digest, context.RequestAborted);
-        }
-        var state = await session.GetStateAsync(route.Name);
         try
         {
-            if (actual != digest)
+            using (hash)
             {
-                await s.Blobs.DeleteUploadAsync(route.Reference);
-                await OciErrors.WriteAsync(context, OciErrorCode.DigestInvalid, $"uploaded content has digest {actual}");
-                return;
+                actual = hash is not null ? Digest.FromHash(digest.Algorithm, hash.GetHashAndReset()) : await RecomputeAsync(s, route.Reference, digest, context.RequestAborted);
             }
-            await CommitAsync(context, route, s, route.Reference, digest, size, state?.StartedAt);
         }
         catch
         {
-            await s.Blobs.DeleteUploadAsync(route.Reference);
+            await session.AbandonCompletionAsync(granted.LeaseId, null);
             throw;
         }
-        finally
+        if (actual != digest)
         {
+            await s.Blobs.DeleteUploadAsync(route.Reference);
             await session.CloseAsync(route.Name);
+            await OciErrors.WriteAsync(context, OciErrorCode.DigestInvalid, $"uploaded content has digest {actual}");
+            return;
         }
+        await FinishAsync(context, route, s, session, granted.LeaseId, digest, size, state?.StartedAt, alreadyStored: false);
+    }
+
+    /// <summary>
+    /// Stores the verified upload as its blob, links it and closes the session. When the cluster
+    /// or a backing service fails on the way (503), the session and its bytes stay and the lease
+    /// is given back, remembering the blob if it was stored: the client's retried PUT then
+    /// succeeds instead of finding its upload gone.
+    /// </summary>
+    private static async Task FinishAsync(HttpContext context, OciRoute route, OciServices s, IUploadSessionGrain session, Guid leaseId,
+        Digest digest, long size, DateTimeOffset? started, bool alreadyStored)
+    {
+        var stored = alreadyStored;
+        try
+        {
+            if (!stored)
+            {
+                await s.Blobs.CommitUploadAsync(route.Reference, digest);
+                stored = true;
+            }
+            await s.Grains.GetGrain<IRepositoryGrain>(route.Name).LinkBlobAsync(digest, size);
+        }
+        catch
+        {
+            try { await session.AbandonCompletionAsync(leaseId, stored ? digest : null); }
+            catch (Exception e) { s.Logger.LogWarning(e, "Could not give back the completing lease of upload {Upload}; it expires on its own", route.Reference); }
+            throw;
+        }
+        try { await session.CloseAsync(route.Name); }
+        catch (Exception e)
+        {
+            // The blob is stored and linked, so the push succeeded; the session row is left for the upload sweeper.
+            s.Logger.LogWarning(e, "Could not close completed upload {Upload}; the sweeper will", route.Reference);
+        }
+        if (started is { } t) s.Metrics.UploadCompleted(DateTimeOffset.UtcNow - t);
+        WriteBlobCreated(context, route.Name, digest);
     }
 
     public static async Task CancelAsync(HttpContext context, OciRoute route, OciServices s)

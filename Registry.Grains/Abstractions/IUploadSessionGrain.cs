@@ -35,6 +35,14 @@ public interface IUploadSessionGrain : IGrainWithStringKey
     [Alias("Renew")]
     Task<bool> RenewAsync(Guid leaseId);
 
+    /// <summary>
+    /// A completing writer failed (the cluster or a backing service was unavailable): it gives
+    /// the lease back and the session stays, so the client's retried PUT finds it. When the blob
+    /// was already stored under <paramref name="committed"/>, the retry only links it.
+    /// </summary>
+    [Alias("AbandonCompletion")]
+    Task AbandonCompletionAsync(Guid leaseId, Digest? committed);
+
     /// <summary>Forgets the session (completed or cancelled). Bytes are the caller's to move or delete.</summary>
     [Alias("Close")]
     Task<bool> CloseAsync(string repository);

@@ -51,7 +51,7 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
         _lease = Guid.NewGuid();
         _leaseExpires = now + LeaseTimeout;
         _leaseHolder = writer;
-        return Task.FromResult(new UploadLease(null, _lease, _state.Offset));
+        return Task.FromResult(new UploadLease(null, _lease, _state.Offset, _state.Committed));
     }
 
     /// <summary>The node streaming into the lease was killed: its writes can never finish, and the stored size says where to resume.</summary>
@@ -72,6 +72,14 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
         if (_state is null || leaseId != _lease) return Task.FromResult(false);
         _leaseExpires = clock.GetUtcNow() + LeaseTimeout;
         return Task.FromResult(true);
+    }
+
+    Task IUploadSessionGrain.AbandonCompletionAsync(Guid leaseId, Digest? committed)
+    {
+        if (_state is null || leaseId != _lease) return Task.CompletedTask;
+        _lease = Guid.Empty;
+        if (committed is not null) _state = _state with { Committed = committed };
+        return Task.CompletedTask;
     }
 
     async Task<bool> IUploadSessionGrain.CloseAsync(string repository)

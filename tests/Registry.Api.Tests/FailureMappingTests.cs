@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Registry.Grains.Abstractions;
+using Registry.Grains.Metadata;
 using Registry.Grains.Storage;
 
 namespace Registry.Api.Tests;
@@ -45,6 +46,81 @@ public sealed class FailureMappingTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.Contains("\"UNAVAILABLE\"", body);
             Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        }
+    }
+
+    /// <summary>
+    /// A completing PUT whose blob is stored but whose link fails (the database connection drops,
+    /// or the repository's grain sits on a node just killed) answers 503, and the same PUT retried
+    /// succeeds: the session and what it stored are kept, not thrown away with the failure.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ACompletionFailingAfterTheBlobIsStoredCanBeRetried(bool lastChunkInPut)
+    {
+        var flaky = new FlakyLinks();
+        await using var registry = new RegistryFactory
+        {
+            Customize = b => b.ConfigureTestServices(s =>
+            {
+                var original = s.Last(d => d.ServiceType == typeof(IRepositoryStore));
+                s.Remove(original);
+                s.AddSingleton<IRepositoryStore>(sp => flaky.Wrap((IRepositoryStore)original.ImplementationFactory!(sp)));
+            }),
+        };
+        var admin = registry.Admin;
+        const string repo = "library/retried";
+        var content = Oci.RandomBytes(3000);
+        var digest = Oci.Digest(content);
+        var location = await admin.StartUploadAsync(repo);
+        var patched = await admin.PatchAsync(location, lastChunkInPut ? content[..1000] : content);
+        await Expect.StatusAsync(patched, HttpStatusCode.Accepted);
+        var put = $"{patched.Headers.Location!.OriginalString}{(location.Contains('?') ? '&' : '?')}digest={digest}";
+        var last = lastChunkInPut ? content[1000..] : [];
+
+        flaky.FailNext = 1;
+        var failed = await admin.SendAsync(HttpMethod.Put, put, OciClient.Bytes(last));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failed.StatusCode);
+        Assert.Contains("\"UNAVAILABLE\"", await failed.Content.ReadAsStringAsync());
+
+        // Chunks may not follow a stored blob; only the completing PUT.
+        var chunk = await admin.PatchAsync(put, [1, 2, 3]);
+        await Expect.ErrorAsync(chunk, HttpStatusCode.BadRequest, "BLOB_UPLOAD_INVALID");
+        var wrong = await admin.SendAsync(HttpMethod.Put, put.Replace(digest, Oci.Digest([9])), OciClient.Bytes(last));
+        await Expect.ErrorAsync(wrong, HttpStatusCode.BadRequest, "DIGEST_INVALID");
+
+        var retried = await admin.SendAsync(HttpMethod.Put, put, OciClient.Bytes(last));
+        await Expect.StatusAsync(retried, HttpStatusCode.Created);
+        Assert.Equal(digest, retried.Header("Docker-Content-Digest"));
+        var blob = await admin.GetAsync($"/v2/{repo}/blobs/{digest}");
+        await Expect.StatusAsync(blob, HttpStatusCode.OK);
+        Assert.Equal(content, await blob.Content.ReadAsByteArrayAsync());
+        // The session is closed now.
+        var again = await admin.SendAsync(HttpMethod.Put, put, OciClient.Bytes(last));
+        await Expect.ErrorAsync(again, HttpStatusCode.NotFound, "BLOB_UPLOAD_UNKNOWN");
+    }
+
+    private sealed class FlakyLinks
+    {
+        public int FailNext;
+
+        public IRepositoryStore Wrap(IRepositoryStore inner) => new Store(inner, this);
+
+        private sealed class Store(IRepositoryStore inner, FlakyLinks owner) : IRepositoryStore
+        {
+            public Task<RepositorySnapshot> LoadAsync(string repository, CancellationToken cancellationToken = default) => inner.LoadAsync(repository, cancellationToken);
+            public Task<byte[]?> GetManifestContentAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.GetManifestContentAsync(repository, digest, cancellationToken);
+            public Task SaveManifestAsync(ManifestRecord manifest, string? tag, CancellationToken cancellationToken = default) => inner.SaveManifestAsync(manifest, tag, cancellationToken);
+            public Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.DeleteManifestAsync(repository, digest, cancellationToken);
+            public Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default) => inner.DeleteTagAsync(repository, tag, cancellationToken);
+            public Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.UnlinkBlobAsync(repository, digest, cancellationToken);
+            public Task<bool> DeleteIfEmptyAsync(string repository, CancellationToken cancellationToken = default) => inner.DeleteIfEmptyAsync(repository, cancellationToken);
+
+            public Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default) =>
+                Interlocked.Decrement(ref owner.FailNext) >= 0
+                    ? throw new NpgsqlException("Exception while reading from stream", new IOException("reset"))
+                    : inner.LinkBlobAsync(repository, digest, size, cancellationToken);
         }
     }
 
