@@ -26,6 +26,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<SqliteAccountStore>());
         services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IOutbox>(sp => new SqlOutbox(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         return services;
     }
 
@@ -47,6 +48,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IUploadStore>(sp => sp.GetRequiredService<PostgresAccountStore>());
         services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IOutbox>(sp => new SqlOutbox(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         return services;
     }
 

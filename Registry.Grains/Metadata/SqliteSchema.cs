@@ -165,5 +165,17 @@ internal static class SqliteSchema
         CREATE INDEX tags_by_digest ON tags (repository, digest);
         CREATE INDEX manifest_references_by_reference ON manifest_references (repository, reference);
         """,
+        // 4: the event outbox: one row per event (Registry.Grains.Policies.RegistryEvent as JSON),
+        // written in the same transaction as the change it reports; readers keep their own cursor.
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER NOT NULL,
+            event_type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX outbox_by_time ON outbox (created_at);
+        """,
     ];
 }

@@ -845,4 +845,25 @@ public abstract class IdentityStoreConformanceTests : IAsyncLifetime
         }
         Assert.Equal(Enumerable.Range(0, 12).Select(i => $"user{i:00}").Reverse(), pages);
     }
+
+    [Fact]
+    public async Task TheOutboxKeepsEventsInOrderAndPurgesOnlyWhatIsOldAndRead()
+    {
+        var outbox = _services.GetRequiredService<Registry.Grains.Metadata.IOutbox>();
+        var at = _clock.GetUtcNow();
+        await outbox.AppendAsync([
+            new Registry.Grains.Policies.RegistryEvent("PUSH_ARTIFACT", at, "admin", 1, "library", "library/a", "sha256:" + new string('a', 64), ["v1"], "application/vnd.oci.image.manifest.v1+json", 10),
+            new Registry.Grains.Policies.RegistryEvent("QUOTA_WARNING", at.AddSeconds(1), "admin", 1, "library", Detail: new Dictionary<string, string> { ["used"] = "90", ["limit"] = "100" }),
+        ]);
+        var all = await outbox.ReadAsync(0, 10);
+        Assert.Equal(["PUSH_ARTIFACT", "QUOTA_WARNING"], all.Select(e => e.Event.Type));
+        Assert.True(all[0].Id < all[1].Id);
+        Assert.Equal(["v1"], all[0].Event.Tags!);
+        Assert.Equal("90", all[1].Event.Detail!["used"]);
+        Assert.Equal(at, all[0].Event.OccurAt);
+        Assert.Equal(["QUOTA_WARNING"], (await outbox.ReadAsync(all[0].Id, 10)).Select(e => e.Event.Type));
+
+        Assert.Equal(1, await outbox.PurgeAsync(at.AddSeconds(5), all[0].Id));
+        Assert.Equal([all[1].Id], (await outbox.ReadAsync(0, 10)).Select(e => e.Id));
+    }
 }
