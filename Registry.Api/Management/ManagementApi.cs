@@ -3,6 +3,7 @@ using FluentValidation;
 using Registry.Api.Auth;
 using Registry.Api.Identity.Ldap;
 using Registry.Api.Oci;
+using Registry.Grains.Abstractions;
 using Registry.Grains.Metadata;
 
 namespace Registry.Api.Management;
@@ -66,6 +67,8 @@ public static class ManagementApi
         api.MapRepositoryEndpoints();
         api.MapAuditEndpoints();
         api.MapConfigurationEndpoints();
+        api.MapQuotaEndpoints();
+        api.MapImmutableTagRuleEndpoints();
         app.MapManagementOpenApi();
         return app;
     }
@@ -148,6 +151,12 @@ public static class ManagementApi
             {
                 if (e.Status == 429) context.Response.Headers.RetryAfter = e.Data["retry-after"]?.ToString();
                 await Harbor.WriteAsync(context, e.Status, e.Code, e.Message);
+                return Results.Empty;
+            }
+            catch (ImmutableTagException e)
+            {
+                // Harbor answers a delete of an immutable artifact or tag with 412.
+                await Harbor.WriteAsync(context, 412, "PRECONDITION", e.Message);
                 return Results.Empty;
             }
             catch (Exception e) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)

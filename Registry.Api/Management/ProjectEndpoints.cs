@@ -172,7 +172,8 @@ public static class ProjectEndpoints
         return Results.Ok();
     }
 
-    private static async Task<ProjectSummary> SummaryAsync(HttpContext context, string project_name_or_id, IIdentityStore store, IArtifactQueries artifacts)
+    private static async Task<ProjectSummary> SummaryAsync(HttpContext context, string project_name_or_id, IIdentityStore store, IArtifactQueries artifacts,
+        IGovernanceStore governance)
     {
         var access = await context.ProjectAsync(project_name_or_id);
         var record = await store.GetProjectByIdAsync(access.Project.Id, context.RequestAborted) ?? throw Harbor.NotFound($"project {project_name_or_id} not found");
@@ -183,7 +184,7 @@ public static class ProjectEndpoints
         return new ProjectSummary(
             await artifacts.CountRepositoriesAsync(record.Name, context.RequestAborted),
             Count(ProjectRoles.ProjectAdmin), Count(ProjectRoles.Maintainer), Count(ProjectRoles.Developer), Count(ProjectRoles.Guest), Count(ProjectRoles.LimitedGuest),
-            new ProjectQuota(new QuotaUsage(record.StorageLimit), new QuotaUsage(await artifacts.ProjectStorageAsync(record.Name, context.RequestAborted))));
+            new ProjectQuota(new QuotaUsage(record.StorageLimit), new QuotaUsage((await governance.GetQuotaAsync(record.Id, context.RequestAborted))?.Used ?? 0)));
     }
 
     private static async Task<ProjectDeletable> DeletableAsync(HttpContext context, string project_name_or_id, IArtifactQueries artifacts)

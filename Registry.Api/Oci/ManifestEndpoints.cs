@@ -61,7 +61,7 @@ public static class ManifestEndpoints
         }
         var mediaType = MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var parsed) ? parsed.MediaType.ToString() : "";
         var result = await s.Grains.GetGrain<IRepositoryGrain>(route.Name)
-            .PutManifestAsync(new PutManifestCommand(route.Reference, mediaType, content, digest));
+            .PutManifestAsync(new PutManifestCommand(route.Reference, mediaType, content, digest, caller.Username ?? "anonymous"));
         if (result.Error is { } error) { await OciErrors.WriteAsync(context, error, result.Detail); return; }
 
         s.Metrics.Pushed();
@@ -77,7 +77,17 @@ public static class ManifestEndpoints
     public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s, Caller caller)
     {
         if (CheckReference(route.Reference) is { } invalid) { await OciErrors.WriteAsync(context, invalid, route.Reference); return; }
-        if (!await s.Grains.GetGrain<IRepositoryGrain>(route.Name).DeleteManifestAsync(route.Reference))
+        bool deleted;
+        try
+        {
+            deleted = await s.Grains.GetGrain<IRepositoryGrain>(route.Name).DeleteManifestAsync(route.Reference, caller.Username ?? "anonymous");
+        }
+        catch (ImmutableTagException immutable)
+        {
+            await OciErrors.WriteAsync(context, OciErrorCode.Denied, immutable.Message);
+            return;
+        }
+        if (!deleted)
         {
             await OciErrors.WriteAsync(context, OciErrorCode.ManifestUnknown, route.Reference);
             return;

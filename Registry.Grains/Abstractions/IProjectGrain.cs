@@ -23,6 +23,14 @@ public interface IProjectGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("GetAccess")]
     Task<(ProjectInfo Project, int? Role)?> GetAccessAsync(long userId);
 
+    /// <summary>
+    /// The project's immutable tag rules (enabled and disabled), cached like the settings: whoever
+    /// changes them calls <see cref="RefreshAsync"/>, so the next push on any node sees the change.
+    /// Empty when there is no such project.
+    /// </summary>
+    [AlwaysInterleave, Alias("GetImmutableRules")]
+    Task<System.Collections.Immutable.ImmutableArray<ImmutableRule>> GetImmutableRulesAsync();
+
     /// <summary>Drops the cached settings and roles so the next read comes from the metadata store.</summary>
     [Alias("Refresh")]
     Task RefreshAsync();

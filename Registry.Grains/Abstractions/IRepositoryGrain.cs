@@ -17,13 +17,18 @@ public interface IRepositoryGrain : IGrainWithStringKey
     [Alias("PutManifest")]
     Task<PutManifestResult> PutManifestAsync(PutManifestCommand command);
 
-    /// <summary>By tag: removes the tag. By digest: removes the manifest and every tag on it.</summary>
+    /// <summary>
+    /// By tag: removes the tag. By digest: removes the manifest and every tag on it.
+    /// <paramref name="operator"/> is who asked (recorded with the deletion). Throws
+    /// <see cref="ImmutableTagException"/> when the tag, or a tag of the artifact, is immutable.
+    /// </summary>
     [Alias("DeleteManifest")]
-    Task<bool> DeleteManifestAsync(string reference);
+    Task<bool> DeleteManifestAsync(string reference, string? @operator = null);
 
     /// <summary>
     /// Removes every manifest (indexes first), every tag and every blob link: the repository is
-    /// left empty. Returns how many manifests were removed.
+    /// left empty. Returns how many manifests were removed. Throws
+    /// <see cref="ImmutableTagException"/>, removing nothing, while any tag is immutable.
     /// </summary>
     [Alias("DeleteAll")]
     Task<int> DeleteAllAsync();

@@ -2,13 +2,14 @@ using System.Collections.Immutable;
 
 namespace Registry.Grains.Abstractions;
 
-/// <summary>A manifest as pushed: exact bytes and the media type they were pushed with.</summary>
+/// <summary>A manifest as pushed: exact bytes, the media type they were pushed with and who pushed it (for events).</summary>
 [GenerateSerializer, Immutable, Alias("Registry.PutManifestCommand")]
 public sealed record PutManifestCommand(
     [property: Id(0)] string Reference,
     [property: Id(1)] string MediaType,
     [property: Id(2)] byte[] Content,
-    [property: Id(3)] Digest Digest);
+    [property: Id(3)] Digest Digest,
+    [property: Id(4)] string? Operator = null);
 
 [GenerateSerializer, Immutable, Alias("Registry.PutManifestResult")]
 public sealed record PutManifestResult(

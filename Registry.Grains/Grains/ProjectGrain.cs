@@ -1,16 +1,18 @@
+using System.Collections.Immutable;
 using Registry.Grains.Abstractions;
 using Registry.Grains.Metadata;
 
 namespace Registry.Grains.Grains;
 
 /// <summary>
-/// A project's settings and members' roles, read once per activation and served from memory; a
+/// A project's settings, members' roles and immutable tag rules, read once per activation and served from memory; a
 /// missing project is asked again next time.
 /// </summary>
-internal sealed class ProjectGrain(IIdentityStore identity) : Grain, IProjectGrain
+internal sealed class ProjectGrain(IIdentityStore identity, IGovernanceStore governance) : Grain, IProjectGrain
 {
     private ProjectInfo? _info;
     private Dictionary<long, int> _roles = [];
+    private ImmutableArray<ImmutableRule> _immutableRules = [];
     private Task? _loading;
 
     async Task<ProjectInfo?> IProjectGrain.GetAsync()
@@ -26,6 +28,12 @@ internal sealed class ProjectGrain(IIdentityStore identity) : Grain, IProjectGra
         return (_info, _roles.TryGetValue(userId, out var role) ? role : null);
     }
 
+    async Task<ImmutableArray<ImmutableRule>> IProjectGrain.GetImmutableRulesAsync()
+    {
+        await EnsureLoadedAsync();
+        return _info is null ? [] : _immutableRules;
+    }
+
     Task IProjectGrain.RefreshAsync()
     {
         _loading = null;
@@ -39,12 +47,14 @@ internal sealed class ProjectGrain(IIdentityStore identity) : Grain, IProjectGra
     {
         ProjectRecord? record = null;
         Dictionary<long, int> roles = [];
+        IReadOnlyList<ImmutableRule> rules = [];
         await BackingFailures.GuardAsync(async () =>
         {
             record = await identity.GetProjectAsync(this.GetPrimaryKeyString());
             if (record is null) return;
             var members = await identity.ListMembersAsync(record.Id, ListQuery.All);
             roles = members.Items.ToDictionary(m => m.UserId, m => m.RoleId);
+            rules = await governance.ListImmutableRulesAsync(record.Id);
         });
         if (record is null)
         {
@@ -56,5 +66,6 @@ internal sealed class ProjectGrain(IIdentityStore identity) : Grain, IProjectGra
         }
         _info = new ProjectInfo(record.Name, record.Public, record.Id);
         _roles = roles;
+        _immutableRules = [.. rules];
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Registry.Grains.Abstractions;
 using Registry.Grains.Manifests;
 using Registry.Grains.Metadata;
+using Registry.Grains.Policies;
 
 namespace Registry.Grains.Grains;
 
@@ -10,7 +11,7 @@ namespace Registry.Grains.Grains;
 /// metadata store. Memory is updated only after the store has committed, in one synchronous step,
 /// so interleaved reads see either the old or the new state, never a half.
 /// </summary>
-internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IRepositoryGrain
+internal sealed class RepositoryGrain(IRepositoryStore store, IOutbox outbox, TimeProvider clock) : Grain, IRepositoryGrain
 {
     private const long ContentCacheLimit = 16 << 20;
 
@@ -59,10 +60,26 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
         var missingChild = parsed.ChildManifests.FirstOrDefault(d => !_manifests.ContainsKey(d));
         if (missingChild.Algorithm is not null) return PutManifestResult.Fail(OciErrorCode.ManifestBlobUnknown, $"manifest {missingChild} is not in {_name}");
 
+        if (tag is not null && _tags.TryGetValue(tag, out var current) && current != command.Digest && await ProtectingRuleAsync(tag) is { } rule)
+        {
+            return PutManifestResult.Fail(OciErrorCode.Denied,
+                $"the tag {tag} of {_name} is immutable ({rule.Describe()}): it cannot be moved to another artifact");
+        }
+
         var entry = new ManifestEntry(command.Digest, parsed.MediaType, command.Content.Length, parsed.ArtifactType, parsed.Subject, parsed.Annotations);
         var references = parsed.RequiredBlobs.Concat(parsed.OptionalBlobs.Where(_blobs.ContainsKey)).Concat(parsed.ChildManifests).ToList();
-        await store.SaveManifestAsync(new ManifestRecord(_name, entry.Digest, entry.MediaType, entry.Size, entry.ArtifactType,
-            entry.Subject, entry.Annotations, references, command.Content), tag);
+        try
+        {
+            await store.SaveManifestAsync(new ManifestRecord(_name, entry.Digest, entry.MediaType, entry.Size, entry.ArtifactType,
+                entry.Subject, entry.Annotations, references, command.Content, command.Operator), tag);
+        }
+        catch (QuotaExceededException quota)
+        {
+            // The push wrote nothing; the refusal is an event of its own, outside that transaction.
+            await outbox.AppendAsync([new RegistryEvent(EventTypes.QuotaExceed, clock.GetUtcNow(), command.Operator ?? "", quota.ProjectId, quota.Project,
+                _name, entry.Digest.ToString(), tag is null ? [] : [tag], entry.MediaType, quota.Adding, QuotaSql.Detail(quota.Used, quota.Limit))]);
+            return PutManifestResult.Fail(OciErrorCode.Denied, quota.Message);
+        }
 
         if (!_manifests.ContainsKey(entry.Digest)) _manifests[entry.Digest] = entry;
         if (tag is not null) _tags[tag] = entry.Digest;
@@ -70,16 +87,18 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
         return new PutManifestResult(null, null, entry.Digest, entry.Subject);
     }
 
-    async Task<bool> IRepositoryGrain.DeleteManifestAsync(string reference)
+    async Task<bool> IRepositoryGrain.DeleteManifestAsync(string reference, string? @operator)
     {
         if (!Digest.LooksLikeDigest(reference))
         {
             if (!_tags.ContainsKey(reference)) return false;
+            await RefuseImmutableAsync([reference]);
             await store.DeleteTagAsync(_name, reference);
             _tags.Remove(reference);
             return true;
         }
         if (!Digest.TryParse(reference, out var digest) || !_manifests.ContainsKey(digest)) return false;
+        await RefuseImmutableAsync(_tags.Where(t => t.Value == digest).Select(t => t.Key));
         await store.DeleteManifestAsync(_name, digest);
         Forget(digest);
         return true;
@@ -87,6 +106,7 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
 
     async Task<int> IRepositoryGrain.DeleteAllAsync()
     {
+        await RefuseImmutableAsync(_tags.Keys);
         var digests = _manifests.Values
             .OrderBy(m => MediaTypes.IsIndex(m.MediaType) ? 0 : 1)
             .Select(m => m.Digest)
@@ -103,6 +123,26 @@ internal sealed class RepositoryGrain(IRepositoryStore store) : Grain, IReposito
         }
         await store.DeleteIfEmptyAsync(_name);
         return digests.Count;
+    }
+
+    /// <summary>The first enabled immutable rule of the project protecting <paramref name="tag"/> here, or null.</summary>
+    private async Task<ImmutableRule?> ProtectingRuleAsync(string tag)
+    {
+        var rules = await GrainFactory.GetGrain<IProjectGrain>(RepositoryName.ProjectOf(_name)).GetImmutableRulesAsync();
+        return rules.FirstOrDefault(r => r.Protects(_name, tag));
+    }
+
+    /// <summary>Throws <see cref="ImmutableTagException"/> when an enabled immutable rule protects any of <paramref name="tags"/>.</summary>
+    private async Task RefuseImmutableAsync(IEnumerable<string> tags)
+    {
+        var list = tags.ToList();
+        if (list.Count == 0) return;
+        var rules = await GrainFactory.GetGrain<IProjectGrain>(RepositoryName.ProjectOf(_name)).GetImmutableRulesAsync();
+        foreach (var tag in list.Order(StringComparer.Ordinal))
+        {
+            if (rules.FirstOrDefault(r => r.Protects(_name, tag)) is { } rule)
+                throw new ImmutableTagException($"the tag {tag} of {_name} is immutable ({rule.Describe()}): it cannot be deleted");
+        }
     }
 
     /// <summary>Drops a deleted manifest, its tags and its cached bytes from memory.</summary>

@@ -3,7 +3,7 @@ using Registry.Grains.Abstractions;
 
 namespace Registry.Grains.Metadata;
 
-/// <summary>A manifest row: its identity, what it references (for validation and GC) and its bytes.</summary>
+/// <summary>A manifest row: its identity, what it references (for validation and GC), its bytes and who pushed it (for the push event).</summary>
 public sealed record ManifestRecord(
     string Repository,
     Digest Digest,
@@ -13,7 +13,8 @@ public sealed record ManifestRecord(
     Digest? Subject,
     ImmutableDictionary<string, string>? Annotations,
     IReadOnlyList<Digest> References,
-    byte[] Content);
+    byte[] Content,
+    string? Operator = null);
 
 /// <summary>A manifest's descriptor as a repository keeps it in memory (no bytes).</summary>
 public sealed record ManifestEntry(

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using Npgsql;
 using Registry.Grains.Abstractions;
+using Registry.Grains.Policies;
 using static Registry.Grains.Metadata.PostgresDatabase;
 
 namespace Registry.Grains.Metadata;
@@ -79,6 +80,8 @@ public sealed class PostgresRepositoryStore(PostgresDatabase db, TimeProvider cl
                     await ExecuteAsync(c, tx, "INSERT INTO manifest_references (repository, manifest, reference) VALUES (@r, @m, @ref) ON CONFLICT DO NOTHING",
                         cancellationToken, ("@r", repository), ("@m", m.Digest.ToString()), ("@ref", reference.ToString()));
                 }
+                var blobs = await QuotaSql.BlobSizesAsync(c, tx, m.References.Where(r => r != m.Digest), cancellationToken);
+                await QuotaSql.ChargeAsync(c, tx, repository, m.Digest, m.Size, blobs, m.Operator, clock.GetUtcNow(), cancellationToken);
             }
             if (tag is not null)
             {
@@ -87,6 +90,12 @@ public sealed class PostgresRepositoryStore(PostgresDatabase db, TimeProvider cl
                     ON CONFLICT (repository, name) DO UPDATE SET digest = excluded.digest, updated_at = @now
                     """, cancellationToken, ("@r", repository), ("@t", tag), ("@d", m.Digest.ToString()), ("@now", now));
             }
+            if (await QuotaSql.ProjectIdAsync(c, tx, RepositoryName.ProjectOf(repository), cancellationToken) is { } projectId)
+            {
+                var pushed = new RegistryEvent(EventTypes.PushArtifact, clock.GetUtcNow(), m.Operator ?? "", projectId, RepositoryName.ProjectOf(repository),
+                    repository, m.Digest.ToString(), tag is null ? [] : [tag], m.MediaType, m.Size);
+                await ExecuteAsync(c, tx, IOutbox.Insert, cancellationToken, IOutbox.Parameters(pushed));
+            }
             return 0;
         }, cancellationToken);
 
@@ -94,6 +103,7 @@ public sealed class PostgresRepositoryStore(PostgresDatabase db, TimeProvider cl
         db.WriteAsync(async (c, tx) =>
         {
             var d = digest.ToString();
+            await QuotaSql.ReleaseAsync(c, tx, repository, digest, cancellationToken);
             await ExecuteAsync(c, tx, "DELETE FROM tags WHERE repository = @r AND digest = @d", cancellationToken, ("@r", repository), ("@d", d));
             await ExecuteAsync(c, tx, "DELETE FROM manifest_references WHERE repository = @r AND manifest = @d", cancellationToken, ("@r", repository), ("@d", d));
             await ExecuteAsync(c, tx, "DELETE FROM manifests WHERE repository = @r AND digest = @d", cancellationToken, ("@r", repository), ("@d", d));

@@ -177,5 +177,40 @@ internal static class SqliteSchema
         );
         CREATE INDEX outbox_by_time ON outbox (created_at);
         """,
+        // 5: quotas and tag immutability. Each project's usage (used_bytes) is the sum of the sizes
+        // of the distinct digests its live manifests hold: each manifest's own bytes and the blobs
+        // it references (sizes from `blobs`); quota_refs counts, per (project, digest), how many
+        // manifest rows hold it, so a digest is charged once and released when the last goes.
+        // Immutable tag rules are Harbor's: selectors as JSON, enabled unless disabled.
+        """
+        ALTER TABLE projects ADD COLUMN used_bytes INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE quota_refs (
+            project TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            refs INTEGER NOT NULL,
+            PRIMARY KEY (project, digest)
+        ) WITHOUT ROWID;
+        INSERT INTO quota_refs (project, digest, size, refs)
+        SELECT project, digest, max(size), count(*) FROM (
+            SELECT r.project AS project, m.digest AS digest, m.size AS size
+            FROM manifests m JOIN repositories r ON r.name = m.repository
+            UNION ALL
+            SELECT r.project, mr.reference, b.size
+            FROM manifest_references mr JOIN repositories r ON r.name = mr.repository JOIN blobs b ON b.digest = mr.reference
+            WHERE mr.reference <> mr.manifest
+        ) GROUP BY project, digest;
+        UPDATE projects SET used_bytes = coalesce((SELECT sum(size) FROM quota_refs WHERE quota_refs.project = projects.name), 0);
+        CREATE TABLE immutable_rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER NOT NULL,
+            priority INTEGER NOT NULL,
+            disabled INTEGER NOT NULL,
+            tag_selectors TEXT NOT NULL,
+            scope_selectors TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX immutable_rules_by_project ON immutable_rules (project_id);
+        """,
     ];
 }
