@@ -50,7 +50,7 @@ public static class Doublestar
                     break;
                 case '?': sb.Append("[^/]"); break;
                 case '[':
-                    var end = pattern.IndexOf(']', i + 2);
+                    var end = i + 2 <= pattern.Length ? pattern.IndexOf(']', i + 2) : -1;
                     if (end < 0) return null;
                     var body = pattern[(i + 1)..end];
                     var negate = body.StartsWith('!') || body.StartsWith('^');
