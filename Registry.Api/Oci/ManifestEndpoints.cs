@@ -77,7 +77,7 @@ public static class ManifestEndpoints
     public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s, Caller caller)
     {
         if (CheckReference(route.Reference) is { } invalid) { await OciErrors.WriteAsync(context, invalid, route.Reference); return; }
-        if (!await s.Grains.GetGrain<IRepositoryGrain>(route.Name).DeleteManifestAsync(route.Reference))
+        if (!await s.Grains.GetGrain<IRepositoryGrain>(route.Name).DeleteManifestAsync(route.Reference, caller.Username ?? "anonymous"))
         {
             await OciErrors.WriteAsync(context, OciErrorCode.ManifestUnknown, route.Reference);
             return;
