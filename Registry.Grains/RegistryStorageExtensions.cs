@@ -28,6 +28,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         services.AddSingleton<IGovernanceStore>(sp => new SqlGovernanceStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRecycleBinStore>(sp => new SqlRecycleBinStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         return services;
     }
 
@@ -51,6 +52,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         services.AddSingleton<IGovernanceStore>(sp => new SqlGovernanceStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IRecycleBinStore>(sp => new SqlRecycleBinStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         return services;
     }
 

@@ -78,9 +78,10 @@ public static class ArtifactEndpoints
     }
 
     /// <summary>
-    /// Deletes the artifact with its accessories, and the children of an index that nothing else
-    /// holds (no other index in the repository, no tag), as Harbor does. An artifact that is a
-    /// child of an index is refused (412): delete the index.
+    /// Moves the artifact to the project's recycle bin with its accessories, and the children of
+    /// an index that nothing else holds (no other index in the repository, no tag), as Harbor
+    /// deletes them (the repository grain decides the group, in one transaction). An artifact that
+    /// is a child of an index is refused (412): delete the index.
     /// </summary>
     private static async Task<IResult> DeleteAsync(HttpContext context, string project_name, string repository_name, string reference,
         IArtifactQueries queries, IGrainFactory grains, AuditLog audit)
@@ -91,28 +92,9 @@ public static class ArtifactEndpoints
         var record = await ResolveAsync(grains, queries, name, reference, context.RequestAborted);
         if (!await IsTopLevelAsync(queries, name, record.Digest, context.RequestAborted))
             throw Harbor.Precondition($"artifact {name}@{record.Digest} is referenced by an index; delete the index instead");
-        await DeleteDeeplyAsync(grains.GetGrain<IRepositoryGrain>(name), queries, name, record.Digest, 0, context.RequestAborted);
+        await grains.GetGrain<IRepositoryGrain>(name).DeleteManifestAsync(record.Digest.ToString(), context.Caller().Username);
         await audit.RecordAsync(context.Caller().Username!, access.Project.Id, $"{name}@{record.Digest}", "artifact", "delete");
         return Results.Ok();
-    }
-
-    private static async Task DeleteDeeplyAsync(IRepositoryGrain grain, IArtifactQueries queries, string repository, Digest digest, int depth, CancellationToken cancellationToken)
-    {
-        if (depth > MaxDepth) return;
-        foreach (var (accessory, _) in await ArtifactViews.AccessoryDigestsAsync(grain, digest))
-        {
-            await DeleteDeeplyAsync(grain, queries, repository, accessory, depth + 1, cancellationToken);
-        }
-        var manifest = await grain.GetManifestAsync(digest.ToString(), withContent: true);
-        if (manifest is null) return;
-        var children = ManifestFacts.Read(manifest)?.Children ?? [];
-        await grain.DeleteManifestAsync(digest.ToString());
-        foreach (var child in children.Select(c => c.Digest).Distinct())
-        {
-            if (await queries.GetArtifactAsync(repository, child, cancellationToken) is not { } record) continue;
-            if (record.Tags.Count > 0 || !await IsTopLevelAsync(queries, repository, child, cancellationToken)) continue;
-            await DeleteDeeplyAsync(grain, queries, repository, child, depth + 1, cancellationToken);
-        }
     }
 
     /// <summary>Whether the artifact is listed on its own, i.e. is not only a child of an index in the repository.</summary>

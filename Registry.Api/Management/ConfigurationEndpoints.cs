@@ -90,6 +90,7 @@ public static class ConfigurationEndpoints
             "robot_token_duration" => Number(1, 36500),
             "ldap_scope" => Number(0, 2),
             "ldap_timeout" => Number(1, 300),
+            "recycle_bin_retention_days" => Number(0, 3650),
             "robot_name_prefix" => Text() is { Length: >= 1 and <= 32 } p && !p.Any(char.IsWhiteSpace) && !p.Contains(':') ? p : throw Harbor.BadRequest("robot_name_prefix must be 1-32 characters without spaces or ':'"),
             "project_creation_restriction" => Text() is "everyone" or "adminonly" ? Text() : throw Harbor.BadRequest("project_creation_restriction must be everyone or adminonly"),
             "ldap_url" => Text() is var url && (url.Length == 0 || Uri.TryCreate(url.Contains("://") ? url : "ldap://" + url, UriKind.Absolute, out var u) && u.Scheme is "ldap" or "ldaps")

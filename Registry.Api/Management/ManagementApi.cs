@@ -69,6 +69,7 @@ public static class ManagementApi
         api.MapConfigurationEndpoints();
         api.MapQuotaEndpoints();
         api.MapImmutableTagRuleEndpoints();
+        api.MapRecycleBinEndpoints();
         app.MapManagementOpenApi();
         return app;
     }

@@ -93,7 +93,7 @@ public static class RepositoryEndpoints
         context.Require(access, Resources.Repository, Verbs.Delete);
         var name = Repositories.FullName(access, repository_name);
         await Repositories.GetAsync(queries, name, context.RequestAborted);
-        await grains.GetGrain<IRepositoryGrain>(name).DeleteAllAsync();
+        await grains.GetGrain<IRepositoryGrain>(name).DeleteAllAsync(context.Caller().Username);
         await audit.RecordAsync(context.Caller().Username!, access.Project.Id, name, "repository", "delete");
         return Results.Ok();
     }

@@ -36,6 +36,7 @@ public sealed class SystemSettings(IIdentityStore store, TimeProvider clock, Mic
         ["ldap_scope"] = 2,
         ["ldap_timeout"] = 5,
         ["ldap_verify_cert"] = true,
+        [Registry.Grains.Metadata.RecycleBinSql.RetentionSetting] = Registry.Grains.Metadata.RecycleBinSql.DefaultRetentionDays,
     };
 
     /// <summary>Settings never shown back by <c>GET /configurations</c>.</summary>
@@ -86,6 +87,8 @@ public sealed class RegistrySettings(IReadOnlyDictionary<string, JsonNode> value
     public bool SelfRegistration => Flag("self_registration");
     public int TokenExpirationMinutes => Number("token_expiration");
     public int RobotTokenDurationDays => Number("robot_token_duration");
+    /// <summary>Days a deleted artifact stays in its project's recycle bin; 0 = deletions skip the bin.</summary>
+    public int RecycleBinRetentionDays => Number(Registry.Grains.Metadata.RecycleBinSql.RetentionSetting);
     public string RobotNamePrefix => Text("robot_name_prefix");
     public bool OnlyAdminsCreateProjects => Text("project_creation_restriction") == "adminonly";
 

@@ -18,20 +18,29 @@ public interface IRepositoryGrain : IGrainWithStringKey
     Task<PutManifestResult> PutManifestAsync(PutManifestCommand command);
 
     /// <summary>
-    /// By tag: removes the tag. By digest: removes the manifest and every tag on it.
-    /// <paramref name="operator"/> is who asked (recorded with the deletion). Throws
-    /// <see cref="ImmutableTagException"/> when the tag, or a tag of the artifact, is immutable.
+    /// By tag: removes the tag. By digest: moves the manifest with every tag on it to the project's
+    /// recycle bin, together with its accessories (manifests whose subject it is, cosign's
+    /// <c>sha256-….sig</c> tags) and the children of an index that no tag and no other index hold,
+    /// as Harbor deletes an artifact; <paramref name="operator"/> is recorded as who deleted it.
+    /// Throws <see cref="ImmutableTagException"/> when the tag, or a tag of the artifact, is immutable.
     /// </summary>
     [Alias("DeleteManifest")]
     Task<bool> DeleteManifestAsync(string reference, string? @operator = null);
 
     /// <summary>
-    /// Removes every manifest (indexes first), every tag and every blob link: the repository is
-    /// left empty. Returns how many manifests were removed. Throws
+    /// Moves every manifest (indexes first) to the recycle bin, removes every blob link: the
+    /// repository is left empty. Returns how many manifests were removed. Throws
     /// <see cref="ImmutableTagException"/>, removing nothing, while any tag is immutable.
     /// </summary>
     [Alias("DeleteAll")]
-    Task<int> DeleteAllAsync();
+    Task<int> DeleteAllAsync(string? @operator = null);
+
+    /// <summary>
+    /// Puts a recycle bin entry of this repository back: manifests, references, tags, blob links,
+    /// in one transaction; refused (nothing written) on a conflict or a missing blob.
+    /// </summary>
+    [Alias("Restore")]
+    Task<RestoreResult> RestoreAsync(long binId);
 
     [AlwaysInterleave, Alias("GetReferrers")]
     Task<ImmutableArray<ReferrerDescriptor>> GetReferrersAsync(Digest subject, string? artifactType);

@@ -99,22 +99,21 @@ internal sealed class RepositoryGrain(IRepositoryStore store, IOutbox outbox, Ti
         }
         if (!Digest.TryParse(reference, out var digest) || !_manifests.ContainsKey(digest)) return false;
         await RefuseImmutableAsync(_tags.Where(t => t.Value == digest).Select(t => t.Key));
-        await store.DeleteManifestAsync(_name, digest);
-        Forget(digest);
+        await MoveToBinAsync(digest, @operator);
         return true;
     }
 
-    async Task<int> IRepositoryGrain.DeleteAllAsync()
+    async Task<int> IRepositoryGrain.DeleteAllAsync(string? @operator)
     {
         await RefuseImmutableAsync(_tags.Keys);
         var digests = _manifests.Values
             .OrderBy(m => MediaTypes.IsIndex(m.MediaType) ? 0 : 1)
             .Select(m => m.Digest)
             .ToList();
+        var removed = 0;
         foreach (var digest in digests)
         {
-            await store.DeleteManifestAsync(_name, digest);
-            Forget(digest);
+            if (_manifests.ContainsKey(digest)) removed += await MoveToBinAsync(digest, @operator);
         }
         foreach (var digest in _blobs.Keys.ToList())
         {
@@ -122,7 +121,89 @@ internal sealed class RepositoryGrain(IRepositoryStore store, IOutbox outbox, Ti
             _blobs.Remove(digest);
         }
         await store.DeleteIfEmptyAsync(_name);
-        return digests.Count;
+        return removed;
+    }
+
+    async Task<RestoreResult> IRepositoryGrain.RestoreAsync(long binId)
+    {
+        var restored = await store.RestoreAsync(_name, binId);
+        if (restored.Status != RestoreStatus.Restored) return new RestoreResult(restored.Status, restored.Detail);
+        foreach (var m in restored.Manifests) _manifests[m.Digest] = m;
+        foreach (var (tag, digest) in restored.Tags) _tags[tag] = digest;
+        foreach (var (digest, size) in restored.Blobs) _blobs[digest] = size;
+        return new RestoreResult(RestoreStatus.Restored, null, restored.Manifests[0].Digest);
+    }
+
+    /// <summary>Moves an artifact and what goes with it (see <see cref="GroupAsync"/>) to the recycle bin; returns how many manifests went.</summary>
+    private async Task<int> MoveToBinAsync(Digest digest, string? @operator)
+    {
+        var group = await GroupAsync(digest);
+        await store.DeleteManifestsAsync(_name, group, string.IsNullOrEmpty(@operator) ? "system" : @operator);
+        foreach (var d in group) Forget(d);
+        return group.Count;
+    }
+
+    private static readonly string[] CosignTagSuffixes = ["sig", "att", "sbom"];
+
+    /// <summary>
+    /// What deleting <paramref name="root"/> deletes, as Harbor does: the artifact, its accessories
+    /// (referrers and cosign's tag-named signatures, attestations and SBOMs) and, for an index, the
+    /// children no tag and no index outside the group hold; recursively, root first.
+    /// </summary>
+    private async Task<List<Digest>> GroupAsync(Digest root)
+    {
+        var group = new List<Digest> { root };
+        var seen = new HashSet<Digest> { root };
+        Dictionary<Digest, List<Digest>>? holders = null;
+        var tagged = _tags.Values.ToHashSet();
+        for (var i = 0; i < group.Count; i++)
+        {
+            var d = group[i];
+            foreach (var referrer in _manifests.Values.Where(m => m.Subject == d).Select(m => m.Digest).OrderBy(x => x.ToString(), StringComparer.Ordinal))
+            {
+                if (seen.Add(referrer)) group.Add(referrer);
+            }
+            foreach (var suffix in CosignTagSuffixes)
+            {
+                if (_tags.TryGetValue($"{d.Algorithm}-{d.Hex}.{suffix}", out var accessory) && _manifests.ContainsKey(accessory) && seen.Add(accessory))
+                    group.Add(accessory);
+            }
+            if (!_manifests.TryGetValue(d, out var entry) || !MediaTypes.IsIndex(entry.MediaType)) continue;
+            holders ??= await IndexHoldersAsync();
+            foreach (var child in await ChildrenAsync(entry))
+            {
+                if (!_manifests.ContainsKey(child) || tagged.Contains(child) || seen.Contains(child)) continue;
+                if (holders.TryGetValue(child, out var by) && by.Any(h => !seen.Contains(h))) continue;
+                seen.Add(child);
+                group.Add(child);
+            }
+        }
+        return group;
+    }
+
+    /// <summary>For every child manifest, the indexes of this repository that list it.</summary>
+    private async Task<Dictionary<Digest, List<Digest>>> IndexHoldersAsync()
+    {
+        var holders = new Dictionary<Digest, List<Digest>>();
+        foreach (var index in _manifests.Values.Where(m => MediaTypes.IsIndex(m.MediaType)).ToList())
+        {
+            foreach (var child in await ChildrenAsync(index))
+            {
+                if (!holders.TryGetValue(child, out var list)) holders[child] = list = [];
+                list.Add(index.Digest);
+            }
+        }
+        return holders;
+    }
+
+    private async Task<IReadOnlyList<Digest>> ChildrenAsync(ManifestEntry index)
+    {
+        if (!_content.TryGetValue(index.Digest, out var content))
+        {
+            content = await store.GetManifestContentAsync(_name, index.Digest);
+            if (content is null) return [];
+        }
+        return ManifestParser.Parse(content, index.MediaType, out _)?.ChildManifests ?? [];
     }
 
     /// <summary>The first enabled immutable rule of the project protecting <paramref name="tag"/> here, or null.</summary>

@@ -9,8 +9,17 @@ public interface IRepositoryStore
     Task<byte[]?> GetManifestContentAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
     /// <summary>In one transaction: the repository row, the manifest (if new), its references and the tag.</summary>
     Task SaveManifestAsync(ManifestRecord manifest, string? tag, CancellationToken cancellationToken = default);
-    /// <summary>In one transaction: the manifest, its references and every tag pointing at it.</summary>
-    Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
+    /// <summary>In one transaction: the manifest, its references and every tag pointing at it, moved to the recycle bin.</summary>
+    Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
+        DeleteManifestsAsync(repository, [digest], "", cancellationToken);
+    /// <summary>
+    /// In one transaction: moves the manifests (the deleted artifact first, then what goes with it)
+    /// with their references and tags to the recycle bin (see <see cref="RecycleBinSql.MoveAsync"/>),
+    /// and writes the DELETE_ARTIFACT event.
+    /// </summary>
+    Task DeleteManifestsAsync(string repository, IReadOnlyList<Digest> digests, string @operator, CancellationToken cancellationToken = default);
+    /// <summary>In one transaction: puts recycle bin entry <paramref name="binId"/> back (see <see cref="RecycleBinSql.RestoreAsync"/>).</summary>
+    Task<BinRestore> RestoreAsync(string repository, long binId, CancellationToken cancellationToken = default);
     Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default);
     Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default);
     Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default);

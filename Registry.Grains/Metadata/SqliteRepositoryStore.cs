@@ -94,16 +94,16 @@ public sealed class SqliteRepositoryStore(SqliteDatabase db, TimeProvider clock)
             return 0;
         }, cancellationToken);
 
-    public Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
+    public Task DeleteManifestsAsync(string repository, IReadOnlyList<Digest> digests, string @operator, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
-            var d = digest.ToString();
-            await QuotaSql.ReleaseAsync(c, tx, repository, digest, cancellationToken);
-            await ExecuteAsync(c, tx, "DELETE FROM tags WHERE repository = $r AND digest = $d", cancellationToken, ("$r", repository), ("$d", d));
-            await ExecuteAsync(c, tx, "DELETE FROM manifest_references WHERE repository = $r AND manifest = $d", cancellationToken, ("$r", repository), ("$d", d));
-            await ExecuteAsync(c, tx, "DELETE FROM manifests WHERE repository = $r AND digest = $d", cancellationToken, ("$r", repository), ("$d", d));
+            await RecycleBinSql.MoveAsync(c, tx, repository, digests, @operator, clock.GetUtcNow(), cancellationToken);
             return 0;
         }, cancellationToken);
+
+    public Task<BinRestore> RestoreAsync(string repository, long binId, CancellationToken cancellationToken = default) =>
+        RecycleBinSql.RestoreInTransactionAsync(work => db.WriteAsync((c, tx) => work(c, tx), cancellationToken),
+            repository, binId, clock.GetUtcNow(), cancellationToken);
 
     public Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "DELETE FROM tags WHERE repository = $r AND name = $t", cancellationToken, ("$r", repository), ("$t", tag)), cancellationToken);

@@ -212,5 +212,38 @@ internal static class SqliteSchema
         );
         CREATE INDEX immutable_rules_by_project ON immutable_rules (project_id);
         """,
+        // 6: the recycle bin: artifacts deleted by digest, with their bytes, tags (JSON, with push
+        // and pull times) and references (kept so that GC never sweeps what a restore needs).
+        // parent_id is the entry whose deletion took this one along (an accessory, an index child).
+        """
+        CREATE TABLE recycle_bin (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            parent_id INTEGER,
+            project_id INTEGER NOT NULL,
+            repository TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            artifact_type TEXT,
+            subject TEXT,
+            annotations TEXT,
+            size INTEGER NOT NULL,
+            content BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            pulled_at INTEGER,
+            tags TEXT NOT NULL,
+            deleted_by TEXT NOT NULL,
+            deleted_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX recycle_bin_by_project ON recycle_bin (project_id, deleted_at);
+        CREATE INDEX recycle_bin_by_parent ON recycle_bin (parent_id);
+        CREATE INDEX recycle_bin_by_expiry ON recycle_bin (expires_at);
+        CREATE TABLE recycle_bin_references (
+            bin_id INTEGER NOT NULL,
+            reference TEXT NOT NULL,
+            PRIMARY KEY (bin_id, reference)
+        ) WITHOUT ROWID;
+        CREATE INDEX recycle_bin_references_by_reference ON recycle_bin_references (reference);
+        """,
     ];
 }

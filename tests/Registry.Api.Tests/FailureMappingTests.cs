@@ -112,7 +112,8 @@ public sealed class FailureMappingTests
             public Task<RepositorySnapshot> LoadAsync(string repository, CancellationToken cancellationToken = default) => inner.LoadAsync(repository, cancellationToken);
             public Task<byte[]?> GetManifestContentAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.GetManifestContentAsync(repository, digest, cancellationToken);
             public Task SaveManifestAsync(ManifestRecord manifest, string? tag, CancellationToken cancellationToken = default) => inner.SaveManifestAsync(manifest, tag, cancellationToken);
-            public Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.DeleteManifestAsync(repository, digest, cancellationToken);
+            public Task DeleteManifestsAsync(string repository, IReadOnlyList<Digest> digests, string @operator, CancellationToken cancellationToken = default) => inner.DeleteManifestsAsync(repository, digests, @operator, cancellationToken);
+            public Task<BinRestore> RestoreAsync(string repository, long binId, CancellationToken cancellationToken = default) => inner.RestoreAsync(repository, binId, cancellationToken);
             public Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default) => inner.DeleteTagAsync(repository, tag, cancellationToken);
             public Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.UnlinkBlobAsync(repository, digest, cancellationToken);
             public Task<bool> DeleteIfEmptyAsync(string repository, CancellationToken cancellationToken = default) => inner.DeleteIfEmptyAsync(repository, cancellationToken);

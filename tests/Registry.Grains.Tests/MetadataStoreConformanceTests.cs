@@ -251,4 +251,157 @@ public abstract class MetadataStoreConformanceTests : IAsyncLifetime
         Assert.Null(await uploads.GetAsync("u1"));
         Assert.Equal(["u2", "u3"], (await uploads.ListStartedBeforeAsync(t0.AddMinutes(10), 10)).Select(u => u.Id));
     }
+    // ---- the recycle bin ----
+
+    private async Task<long> LibraryIdAsync() =>
+        (await _services.GetRequiredService<IIdentityStore>().GetProjectAsync("library"))!.Id;
+
+    [Fact]
+    public async Task AnArtifactMovedToTheBinComesBackWithTheSameBytesTagsTimesAndReferences()
+    {
+        var bin = _services.GetRequiredService<IRecycleBinStore>();
+        var blob = Digest.Compute([1]);
+        await _store.LinkBlobAsync("library/a", blob, 1);
+        var m = Manifest("library/a", "{\"bin\":1}", null, blob);
+        await _store.SaveManifestAsync(m, "v1");
+        await _store.SaveManifestAsync(m, "v2");
+        var signature = Manifest("library/a", "{\"sig\":1}", m.Digest);
+        await _store.SaveManifestAsync(signature, null);
+        var kept = Manifest("library/a", "{\"kept\":1}");
+        await _store.SaveManifestAsync(kept, "kept");
+        var before = await _store.LoadAsync("library/a");
+        var outboxStart = (await _services.GetRequiredService<IOutbox>().ReadAsync(0, 1000)).Select(e => e.Id).DefaultIfEmpty(0).Max();
+
+        await _store.DeleteManifestsAsync("library/a", [m.Digest, signature.Digest], "alice");
+
+        var moved = await _store.LoadAsync("library/a");
+        Assert.Equal([kept.Digest], moved.Manifests.Select(x => x.Digest));
+        Assert.Equal(["kept"], moved.Tags.Keys);
+        Assert.Equal(1, moved.Blobs[blob]);
+        Assert.Null(await _store.GetManifestContentAsync("library/a", m.Digest));
+
+        var projectId = await LibraryIdAsync();
+        var page = await bin.ListAsync(projectId, ListQuery.All);
+        var entry = Assert.Single(page.Items);
+        Assert.Equal(1, page.Total);
+        Assert.Equal((projectId, "library/a", m.Digest, m.MediaType, "application/example", m.Size, "alice", 1),
+            (entry.ProjectId, entry.Repository, entry.Digest, entry.MediaType, entry.ArtifactType, entry.Size, entry.DeletedBy, entry.Accessories));
+        Assert.Equal(["v1", "v2"], entry.Tags);
+        Assert.Equal(TimeSpan.FromDays(RecycleBinSql.DefaultRetentionDays), entry.ExpiresAt - entry.DeletedAt);
+        var got = (await bin.GetAsync(projectId, entry.Id))!;
+        Assert.Equal(entry, got with { Tags = entry.Tags });
+        Assert.Equal(entry.Tags, got.Tags);
+        Assert.Null(await bin.GetAsync(projectId + 1000, entry.Id));
+
+        var events = (await _services.GetRequiredService<IOutbox>().ReadAsync(outboxStart, 100)).Select(e => e.Event).ToList();
+        var deleted = Assert.Single(events, e => e.Type == Policies.EventTypes.DeleteArtifact);
+        Assert.Equal(("alice", projectId, "library", "library/a", m.Digest.ToString(), m.Size), (deleted.Operator, deleted.ProjectId, deleted.Project, deleted.Repository, deleted.Digest, deleted.Size));
+        Assert.Equal(["v1", "v2"], deleted.Tags!);
+
+        // The blob link went (as a repository delete does); the restore links it again.
+        await _store.UnlinkBlobAsync("library/a", blob);
+        var restored = await _store.RestoreAsync("library/a", entry.Id);
+        Assert.Equal(RestoreStatus.Restored, restored.Status);
+        Assert.Equal([m.Digest, signature.Digest], restored.Manifests.Select(x => x.Digest));
+        Assert.Equal(1, restored.Blobs[blob]);
+
+        var after = await _store.LoadAsync("library/a");
+        Assert.Equal(before.Manifests.OrderBy(x => x.Digest.ToString()).Select(x => x with { Annotations = null }),
+            after.Manifests.OrderBy(x => x.Digest.ToString()).Select(x => x with { Annotations = null }));
+        Assert.All(after.Manifests, x => Assert.Equal("v", x.Annotations!["k"]));
+        Assert.Equal(before.Tags.OrderBy(t => t.Key), after.Tags.OrderBy(t => t.Key));
+        Assert.Equal(before.Blobs, after.Blobs);
+        Assert.Equal(m.Content, await _store.GetManifestContentAsync("library/a", m.Digest));
+        Assert.Equal(signature.Content, await _store.GetManifestContentAsync("library/a", signature.Digest));
+        Assert.Empty((await bin.ListAsync(projectId, ListQuery.All)).Items);
+
+        // The references came back too: moved and restored again, the blob is linked again.
+        await _store.DeleteManifestsAsync("library/a", [m.Digest], "bob");
+        await _store.UnlinkBlobAsync("library/a", blob);
+        var again = Assert.Single((await bin.ListAsync(projectId, ListQuery.All)).Items);
+        Assert.Equal(1, (await _store.RestoreAsync("library/a", again.Id)).Blobs[blob]);
+        Assert.Equal(RestoreStatus.NotFound, (await _store.RestoreAsync("library/a", again.Id)).Status);
+    }
+
+    [Fact]
+    public async Task ARestoreIsRefusedWithoutWritingWhenItsDigestOrATagIsTakenOrABlobIsGone()
+    {
+        var bin = _services.GetRequiredService<IRecycleBinStore>();
+        var projectId = await LibraryIdAsync();
+        var m = Manifest("library/r", "{\"r\":1}");
+        await _store.SaveManifestAsync(m, "v1");
+        await _store.DeleteManifestsAsync("library/r", [m.Digest], "alice");
+        var entry = Assert.Single((await bin.ListAsync(projectId, ListQuery.All)).Items);
+
+        // The same digest pushed again.
+        await _store.SaveManifestAsync(m, null);
+        var refused = await _store.RestoreAsync("library/r", entry.Id);
+        Assert.Equal(RestoreStatus.Conflict, refused.Status);
+        Assert.Contains(m.Digest.ToString(), refused.Detail);
+        await _store.DeleteManifestsAsync("library/r", [m.Digest], "alice");
+
+        // Its tag now names another artifact.
+        var other = Manifest("library/r", "{\"r\":2}");
+        await _store.SaveManifestAsync(other, "v1");
+        refused = await _store.RestoreAsync("library/r", entry.Id);
+        Assert.Equal(RestoreStatus.Conflict, refused.Status);
+        Assert.Contains("v1", refused.Detail);
+        var snapshot = await _store.LoadAsync("library/r");
+        Assert.Equal([other.Digest], snapshot.Manifests.Select(x => x.Digest));
+        Assert.Equal(2, (await bin.ListAsync(projectId, ListQuery.All)).Total);
+
+        // Another repository's entry is not found here.
+        Assert.Equal(RestoreStatus.NotFound, (await _store.RestoreAsync("library/elsewhere", entry.Id)).Status);
+
+        // A blob it references is no longer stored.
+        var missing = Manifest("library/r", "{\"r\":3}", null, Digest.Compute([42]));
+        await _store.SaveManifestAsync(missing, "gone");
+        await _store.DeleteManifestsAsync("library/r", [missing.Digest], "alice");
+        var gone = (await bin.ListAsync(projectId, ListQuery.All)).Items.Single(x => x.Digest == missing.Digest);
+        refused = await _store.RestoreAsync("library/r", gone.Id);
+        Assert.Equal(RestoreStatus.Gone, refused.Status);
+        Assert.DoesNotContain(missing.Digest, (await _store.LoadAsync("library/r")).Manifests.Select(x => x.Digest));
+        Assert.NotNull(await bin.GetAsync(projectId, gone.Id));
+    }
+
+    [Fact]
+    public async Task BinEntriesArePurgedOneByOneAllAtOnceOrWhenTheyExpire()
+    {
+        var bin = _services.GetRequiredService<IRecycleBinStore>();
+        var projectId = await LibraryIdAsync();
+        async Task<RecycleBinRecord> DeleteAsync(string body)
+        {
+            var m = Manifest("library/p", body);
+            var referrer = Manifest("library/p", body + " ", m.Digest);
+            await _store.SaveManifestAsync(m, null);
+            await _store.SaveManifestAsync(referrer, null);
+            await _store.DeleteManifestsAsync("library/p", [m.Digest, referrer.Digest], "alice");
+            return (await bin.ListAsync(projectId, ListQuery.All)).Items.Single(x => x.Digest == m.Digest);
+        }
+
+        var first = await DeleteAsync("{\"p\":1}");
+        var second = await DeleteAsync("{\"p\":2}");
+        var settings = _services.GetRequiredService<IIdentityStore>();
+        await settings.SetSettingsAsync(new Dictionary<string, string> { [RecycleBinSql.RetentionSetting] = "30" });
+        var third = await DeleteAsync("{\"p\":3}");
+        Assert.Equal(TimeSpan.FromDays(30), third.ExpiresAt - third.DeletedAt);
+        Assert.Equal(3, (await bin.ListAsync(projectId, ListQuery.All)).Total);
+        Assert.Equal(0, await bin.PurgeAsync(projectId + 1000, first.Id));
+        Assert.Equal(2, await bin.PurgeAsync(projectId, first.Id));
+        Assert.Equal([third.Id, second.Id], (await bin.ListAsync(projectId, ListQuery.All)).Items.Select(x => x.Id));
+
+        Assert.Equal(0, await bin.PurgeExpiredAsync(second.ExpiresAt.AddMilliseconds(-1)));
+        Assert.Equal(2, await bin.PurgeExpiredAsync(second.ExpiresAt));
+        Assert.Equal(2, await bin.PurgeAsync(projectId, null));
+        Assert.Empty((await bin.ListAsync(projectId, ListQuery.All)).Items);
+        Assert.Equal(RestoreStatus.NotFound, (await _store.RestoreAsync("library/p", third.Id)).Status);
+
+        // With a retention of 0 days, deletions skip the bin.
+        await settings.SetSettingsAsync(new Dictionary<string, string> { [RecycleBinSql.RetentionSetting] = "0" });
+        var direct = Manifest("library/p", "{\"p\":4}");
+        await _store.SaveManifestAsync(direct, "t");
+        await _store.DeleteManifestsAsync("library/p", [direct.Digest], "alice");
+        Assert.Empty((await _store.LoadAsync("library/p")).Manifests);
+        Assert.Empty((await bin.ListAsync(projectId, ListQuery.All)).Items);
+    }
 }

@@ -63,6 +63,10 @@ public sealed record ProjectRobotCreated(long Id, string Name, string Secret, Da
 public sealed record ProjectRobotSecret(string? Secret);
 
 /// <summary>Harbor's <c>AuditLog</c>.</summary>
+/// <summary>An artifact in the project's recycle bin (<c>/projects/{id}/recyclebin</c>).</summary>
+public sealed record RecycleBinEntry(long Id, long ProjectId, string RepositoryName, string Digest, string MediaType, string? ArtifactType, long Size,
+    IReadOnlyList<string>? Tags, string DeletedBy, DateTimeOffset DeletionTime, DateTimeOffset ExpirationTime);
+
 public sealed record ProjectLogEntry(long Id, string Username, string Resource, string ResourceType, string Operation, bool OperationResult, DateTimeOffset OpTime);
 
 /// <summary>Harbor's project roles: ids as the API numbers them, names as people read them.</summary>
