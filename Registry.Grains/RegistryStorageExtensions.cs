@@ -27,6 +27,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IGcStore>(sp => new SqlGcStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 
@@ -49,6 +50,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IGcStore>(sp => new SqlGcStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 
