@@ -66,6 +66,7 @@ public static class ManagementApi
         api.MapRepositoryEndpoints();
         api.MapAuditEndpoints();
         api.MapConfigurationEndpoints();
+        api.MapGcEndpoints();
         app.MapManagementOpenApi();
         return app;
     }
