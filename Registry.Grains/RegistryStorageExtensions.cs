@@ -29,6 +29,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         services.AddSingleton<IGovernanceStore>(sp => new SqlGovernanceStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRecycleBinStore>(sp => new SqlRecycleBinStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IGcStore>(sp => new SqlGcStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 
@@ -53,6 +54,7 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         services.AddSingleton<IGovernanceStore>(sp => new SqlGovernanceStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRecycleBinStore>(sp => new SqlRecycleBinStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IGcStore>(sp => new SqlGcStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         return services;
     }
 

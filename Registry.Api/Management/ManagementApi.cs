@@ -70,6 +70,7 @@ public static class ManagementApi
         api.MapQuotaEndpoints();
         api.MapImmutableTagRuleEndpoints();
         api.MapRecycleBinEndpoints();
+        api.MapGcEndpoints();
         app.MapManagementOpenApi();
         return app;
     }

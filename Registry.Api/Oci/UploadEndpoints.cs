@@ -127,6 +127,7 @@ public static partial class UploadEndpoints
         Digest digest, long size, DateTimeOffset? started, bool alreadyStored)
     {
         var stored = alreadyStored;
+        bool linked;
         try
         {
             if (!stored)
@@ -134,7 +135,7 @@ public static partial class UploadEndpoints
                 await s.Blobs.CommitUploadAsync(route.Reference, digest);
                 stored = true;
             }
-            await s.Grains.GetGrain<IRepositoryGrain>(route.Name).LinkBlobAsync(digest, size);
+            linked = await LinkStoredAsync(s, route.Name, digest, size);
         }
         catch
         {
@@ -148,6 +149,7 @@ public static partial class UploadEndpoints
             // The blob is stored and linked, so the push succeeded; the session row is left for the upload sweeper.
             s.Logger.LogWarning(e, "Could not close completed upload {Upload}; the sweeper will", route.Reference);
         }
+        if (!linked) { await WriteCollectedAsync(context, digest); return; }
         if (started is { } t) s.Metrics.UploadCompleted(DateTimeOffset.UtcNow - t);
         WriteBlobCreated(context, route.Name, digest);
     }
@@ -171,10 +173,28 @@ public static partial class UploadEndpoints
         if (!(await s.Policy.AllowedAsync(caller, from)).Contains(Actions.Pull)) return false;
         var size = await s.Grains.GetGrain<IRepositoryGrain>(from).GetBlobSizeAsync(digest);
         if (size is null) return false;
-        await s.Grains.GetGrain<IRepositoryGrain>(route.Name).LinkBlobAsync(digest, size.Value);
+        // A blob the garbage collector is deleting is not mounted: the client uploads it instead.
+        if (!await s.Grains.GetGrain<IRepositoryGrain>(route.Name).LinkBlobAsync(digest, size.Value)) return false;
         WriteBlobCreated(context, route.Name, digest);
         return true;
     }
+
+    /// <summary>
+    /// Links a committed blob. False when garbage collection is deleting that digest, or deleted
+    /// its bytes between the commit (which keeps an existing blob) and the link: the bytes are not
+    /// there to serve, so nothing stays linked and the client must upload the blob again.
+    /// </summary>
+    private static async Task<bool> LinkStoredAsync(OciServices s, string repository, Digest digest, long size)
+    {
+        var grain = s.Grains.GetGrain<IRepositoryGrain>(repository);
+        if (!await grain.LinkBlobAsync(digest, size)) return false;
+        if (await s.Blobs.GetSizeAsync(digest) is not null) return true;
+        await grain.UnlinkUnreferencedBlobAsync(digest);
+        return false;
+    }
+
+    private static Task WriteCollectedAsync(HttpContext context, Digest digest) =>
+        OciErrors.WriteAsync(context, OciErrorCode.BlobUploadInvalid, $"blob {digest} was being garbage collected while this upload completed; upload it again");
 
     private static async Task MonolithicAsync(HttpContext context, OciRoute route, OciServices s, Digest digest)
     {
@@ -204,7 +224,7 @@ public static partial class UploadEndpoints
     private static async Task CommitAsync(HttpContext context, OciRoute route, OciServices s, string uploadId, Digest digest, long size, DateTimeOffset? started)
     {
         await s.Blobs.CommitUploadAsync(uploadId, digest);
-        await s.Grains.GetGrain<IRepositoryGrain>(route.Name).LinkBlobAsync(digest, size);
+        if (!await LinkStoredAsync(s, route.Name, digest, size)) { await WriteCollectedAsync(context, digest); return; }
         if (started is { } t) s.Metrics.UploadCompleted(DateTimeOffset.UtcNow - t);
         WriteBlobCreated(context, route.Name, digest);
     }

@@ -49,9 +49,14 @@ public interface IRepositoryGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("GetBlobSize")]
     Task<long?> GetBlobSizeAsync(Digest digest);
 
+    /// <summary>Links the blob (stamping the link time); false when the garbage collector is deleting it: upload it again later.</summary>
     [Alias("LinkBlob")]
-    Task LinkBlobAsync(Digest digest, long size);
+    Task<bool> LinkBlobAsync(Digest digest, long size);
 
     [Alias("UnlinkBlob")]
     Task<bool> UnlinkBlobAsync(Digest digest);
+
+    /// <summary>Garbage collection: unlinks the blob unless a manifest here references it (false).</summary>
+    [Alias("UnlinkUnreferencedBlob")]
+    Task<bool> UnlinkUnreferencedBlobAsync(Digest digest);
 }

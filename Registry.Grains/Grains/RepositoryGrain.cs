@@ -259,11 +259,29 @@ internal sealed class RepositoryGrain(IRepositoryStore store, IOutbox outbox, Ti
         if (_manifests.Count == 0 && _blobs.Count == 0) DeactivateOnIdle();
     }
 
-    async Task IRepositoryGrain.LinkBlobAsync(Digest digest, long size)
+    async Task<bool> IRepositoryGrain.LinkBlobAsync(Digest digest, long size)
     {
-        if (_blobs.ContainsKey(digest)) return;
-        await store.LinkBlobAsync(_name, digest, size);
+        // Re-links are written too: they restart the garbage collector's time window.
+        if (!await store.LinkBlobAsync(_name, digest, size))
+        {
+            _blobs.Remove(digest);
+            return false;
+        }
         _blobs[digest] = size;
+        return true;
+    }
+
+    /// <summary>
+    /// The garbage collector's unlink. Writes are serialized here, so a manifest push either
+    /// committed before this (its reference refuses the unlink) or comes after and no longer finds
+    /// the blob (MANIFEST_BLOB_UNKNOWN).
+    /// </summary>
+    async Task<bool> IRepositoryGrain.UnlinkUnreferencedBlobAsync(Digest digest)
+    {
+        if (!await store.UnlinkUnreferencedBlobAsync(_name, digest)) return false;
+        _blobs.Remove(digest);
+        ReleaseIfEmpty();
+        return true;
     }
 
     async Task<bool> IRepositoryGrain.UnlinkBlobAsync(Digest digest)

@@ -21,10 +21,13 @@ public interface IRepositoryStore
     /// <summary>In one transaction: puts recycle bin entry <paramref name="binId"/> back (see <see cref="RecycleBinSql.RestoreAsync"/>).</summary>
     Task<BinRestore> RestoreAsync(string repository, long binId, CancellationToken cancellationToken = default);
     Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default);
-    Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default);
+    /// <summary>Links the blob and stamps the link time; false when the garbage collector is deleting the blob.</summary>
+    Task<bool> LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default);
     Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
     /// <summary>Removes the repository's row when it holds no manifest and links no blob (a deleted repository); false when it still holds some.</summary>
     Task<bool> DeleteIfEmptyAsync(string repository, CancellationToken cancellationToken = default);
+    /// <summary>Removes the link unless a manifest of the repository references the blob (then false); for the garbage collector.</summary>
+    Task<bool> UnlinkUnreferencedBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Keyset-paginated listings, straight from the metadata store.</summary>

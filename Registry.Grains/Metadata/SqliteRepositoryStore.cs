@@ -108,14 +108,26 @@ public sealed class SqliteRepositoryStore(SqliteDatabase db, TimeProvider clock)
     public Task DeleteTagAsync(string repository, string tag, CancellationToken cancellationToken = default) =>
         db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "DELETE FROM tags WHERE repository = $r AND name = $t", cancellationToken, ("$r", repository), ("$t", tag)), cancellationToken);
 
-    public Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// Links the blob and records the time of this link (the garbage collector's window starts
+    /// from it, re-links included); false, linking nothing, when the collector has marked the blob
+    /// for deletion.
+    /// </summary>
+    public Task<bool> LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default) =>
         db.WriteAsync(async (c, tx) =>
         {
             var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
-            await ExecuteAsync(c, tx, "INSERT INTO blobs (digest, size, created_at) VALUES ($d, $s, $now) ON CONFLICT DO NOTHING",
-                cancellationToken, ("$d", digest.ToString()), ("$s", size), ("$now", now));
-            return await ExecuteAsync(c, tx, "INSERT INTO repository_blobs (repository, digest, size, created_at) VALUES ($r, $d, $s, $now) ON CONFLICT DO NOTHING",
+            await using (var upsert = Command(c, tx, """
+                INSERT INTO blobs (digest, size, created_at, last_linked_at) VALUES ($d, $s, $now, $now)
+                ON CONFLICT (digest) DO UPDATE SET last_linked_at = excluded.last_linked_at WHERE blobs.deleting = 0
+                RETURNING digest
+                """, ("$d", digest.ToString()), ("$s", size), ("$now", now)))
+            {
+                if (await upsert.ExecuteScalarAsync(cancellationToken) is null) return false;
+            }
+            await ExecuteAsync(c, tx, "INSERT INTO repository_blobs (repository, digest, size, created_at) VALUES ($r, $d, $s, $now) ON CONFLICT DO NOTHING",
                 cancellationToken, ("$r", repository), ("$d", digest.ToString()), ("$s", size), ("$now", now));
+            return true;
         }, cancellationToken);
 
     public Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
@@ -128,6 +140,20 @@ public sealed class SqliteRepositoryStore(SqliteDatabase db, TimeProvider clock)
               AND NOT EXISTS (SELECT 1 FROM manifests WHERE repository = $r)
               AND NOT EXISTS (SELECT 1 FROM repository_blobs WHERE repository = $r)
             """, cancellationToken, ("$r", repository)) > 0, cancellationToken);
+
+    /// <summary>The garbage collector's unlink: false, unlinking nothing, while a manifest of the repository references the blob.</summary>
+    public Task<bool> UnlinkUnreferencedBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
+        db.WriteAsync(async (c, tx) =>
+        {
+            await using (var referenced = Command(c, tx, "SELECT 1 FROM manifest_references WHERE repository = $r AND reference = $d",
+                ("$r", repository), ("$d", digest.ToString())))
+            {
+                if (await referenced.ExecuteScalarAsync(cancellationToken) is not null) return false;
+            }
+            await ExecuteAsync(c, tx, "DELETE FROM repository_blobs WHERE repository = $r AND digest = $d",
+                cancellationToken, ("$r", repository), ("$d", digest.ToString()));
+            return true;
+        }, cancellationToken);
 
     public async Task<bool> RepositoryExistsAsync(string repository, CancellationToken cancellationToken = default)
     {

@@ -245,5 +245,32 @@ internal static class SqliteSchema
         ) WITHOUT ROWID;
         CREATE INDEX recycle_bin_references_by_reference ON recycle_bin_references (reference);
         """,
+        // 7: garbage collection. Blobs remember when they were last linked (the GC's time window) and
+        // carry a deletion marker: a blob marked `deleting` cannot be linked again until it is gone;
+        // gc_runs is the history; the schedule is the `gc_schedule` setting.
+        """
+        ALTER TABLE blobs ADD COLUMN last_linked_at INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE blobs ADD COLUMN deleting INTEGER NOT NULL DEFAULT 0;
+        UPDATE blobs SET last_linked_at = created_at;
+        CREATE INDEX manifest_references_by_reference_only ON manifest_references (reference);
+        CREATE INDEX manifests_by_digest ON manifests (digest);
+        CREATE INDEX repository_blobs_by_digest ON repository_blobs (digest);
+        CREATE TABLE gc_runs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            job_kind TEXT NOT NULL,
+            status TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            delete_untagged INTEGER NOT NULL,
+            workers INTEGER NOT NULL,
+            time_window INTEGER NOT NULL,
+            blobs_deleted INTEGER NOT NULL DEFAULT 0,
+            bytes_freed INTEGER NOT NULL DEFAULT 0,
+            manifests_deleted INTEGER NOT NULL DEFAULT 0,
+            log TEXT NOT NULL DEFAULT '',
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            ended_at INTEGER
+        );
+        """,
     ];
 }

@@ -118,7 +118,9 @@ public sealed class FailureMappingTests
             public Task UnlinkBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.UnlinkBlobAsync(repository, digest, cancellationToken);
             public Task<bool> DeleteIfEmptyAsync(string repository, CancellationToken cancellationToken = default) => inner.DeleteIfEmptyAsync(repository, cancellationToken);
 
-            public Task LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default) =>
+            public Task<bool> UnlinkUnreferencedBlobAsync(string repository, Digest digest, CancellationToken cancellationToken = default) => inner.UnlinkUnreferencedBlobAsync(repository, digest, cancellationToken);
+
+            public Task<bool> LinkBlobAsync(string repository, Digest digest, long size, CancellationToken cancellationToken = default) =>
                 Interlocked.Decrement(ref owner.FailNext) >= 0
                     ? throw new NpgsqlException("Exception while reading from stream", new IOException("reset"))
                     : inner.LinkBlobAsync(repository, digest, size, cancellationToken);
