@@ -138,6 +138,7 @@ public static class RegistryHostingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PullRecorder>());
         builder.Services.AddSingleton<OciServices>();
         builder.Services.AddHostedService<UploadSweepService>();
+        builder.Services.AddHostedService<RetentionScheduleService>();
         return builder;
     }
 

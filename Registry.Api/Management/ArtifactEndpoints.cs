@@ -24,6 +24,7 @@ public static class ArtifactEndpoints
         new("tags", Sortable: false),
         new("media_type", Fuzzy: false, Sortable: false),
         new("artifact_type", Fuzzy: false, Sortable: false),
+        new("labels", Fuzzy: false, Sortable: false, Intersect: true),
         new("push_time", Filterable: false), new("pull_time", Filterable: false),
     ];
 

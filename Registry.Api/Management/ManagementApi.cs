@@ -66,6 +66,8 @@ public static class ManagementApi
         api.MapRepositoryEndpoints();
         api.MapAuditEndpoints();
         api.MapConfigurationEndpoints();
+        api.MapLabelEndpoints();
+        api.MapRetentionEndpoints();
         app.MapManagementOpenApi();
         return app;
     }
