@@ -58,6 +58,8 @@ public static class ArtifactEndpoints
         var name = Repositories.FullName(access, repository_name);
         var options = ArtifactOptions.From(context);
         var query = Paging.Parse(context, Fields);
+        if (query.Filters.Where(f => f.Field == "labels").SelectMany(f => f.Values ?? [f.Value ?? ""]).Any(v => !long.TryParse(v, out _)))
+            throw Harbor.BadRequest("labels takes label ids: labels=1, labels={1 2} (any) or labels=(1 2) (all)");
         var page = await queries.ListArtifactsAsync(name, query, context.RequestAborted);
         if (page.Total == 0) await Repositories.GetAsync(queries, name, context.RequestAborted);
         var views = ArtifactViews.For(context);
