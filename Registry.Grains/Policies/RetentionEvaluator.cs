@@ -45,14 +45,17 @@ public static class RetentionEvaluator
         return retained;
     }
 
-    /// <summary>Every tag selector must select the artifact (label selectors by its labels, doublestar ones by any tag or untagged).</summary>
+    /// <summary>Every tag selector must select the artifact (label selectors by its labels, doublestar ones by its tags, or untagged).</summary>
     public static bool SelectedBy(RetentionRule rule, RetentionCandidate candidate) =>
         (rule.TagSelectors ?? []).All(s => s.Kind switch
         {
             "label" => s.Decoration == "withoutLabels"
                 ? !s.LabelNames.All(candidate.Labels.Contains)
                 : s.LabelNames.All(candidate.Labels.Contains),
-            _ => candidate.Tags.Count == 0 ? s.Untagged : candidate.Tags.Any(t => Selects(s, t)),
+            // matches: some tag matches; excludes: no tag matches (an artifact tagged release-1 and latest is not outside release-*).
+            _ => candidate.Tags.Count == 0 ? s.Untagged
+                : s.Decoration == "excludes" ? !candidate.Tags.Any(t => Doublestar.IsMatch(s.Pattern ?? "", t))
+                : candidate.Tags.Any(t => Doublestar.IsMatch(s.Pattern ?? "", t)),
         });
 
     private static IEnumerable<RetentionCandidate> Apply(RetentionRule rule, IReadOnlyList<RetentionCandidate> selected, DateTimeOffset now)
