@@ -30,6 +30,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IGovernanceStore>(sp => new SqlGovernanceStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRecycleBinStore>(sp => new SqlRecycleBinStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         services.AddSingleton<IGcStore>(sp => new SqlGcStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILabelStore>(sp => new SqlLabelStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IRetentionStore>(sp => new SqlRetentionStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         return services;
     }
 
@@ -55,6 +57,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IGovernanceStore>(sp => new SqlGovernanceStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IRecycleBinStore>(sp => new SqlRecycleBinStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         services.AddSingleton<IGcStore>(sp => new SqlGcStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ILabelStore>(sp => new SqlLabelStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IRetentionStore>(sp => new SqlRetentionStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         return services;
     }
 

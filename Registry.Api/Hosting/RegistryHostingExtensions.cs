@@ -139,6 +139,7 @@ public static class RegistryHostingExtensions
         builder.Services.AddSingleton<OciServices>();
         builder.Services.AddHostedService<UploadSweepService>();
         builder.Services.AddHostedService<RecycleBinSweepService>();
+        builder.Services.AddHostedService<RetentionScheduleService>();
         return builder;
     }
 

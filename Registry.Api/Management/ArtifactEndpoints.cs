@@ -24,6 +24,7 @@ public static class ArtifactEndpoints
         new("tags", Sortable: false),
         new("media_type", Fuzzy: false, Sortable: false),
         new("artifact_type", Fuzzy: false, Sortable: false),
+        new("labels", Fuzzy: false, Sortable: false, Intersect: true),
         new("push_time", Filterable: false), new("pull_time", Filterable: false),
     ];
 
@@ -57,6 +58,8 @@ public static class ArtifactEndpoints
         var name = Repositories.FullName(access, repository_name);
         var options = ArtifactOptions.From(context);
         var query = Paging.Parse(context, Fields);
+        if (query.Filters.Where(f => f.Field == "labels").SelectMany(f => f.Values ?? [f.Value ?? ""]).Any(v => !long.TryParse(v, out _)))
+            throw Harbor.BadRequest("labels takes label ids: labels=1, labels={1 2} (any) or labels=(1 2) (all)");
         var page = await queries.ListArtifactsAsync(name, query, context.RequestAborted);
         if (page.Total == 0) await Repositories.GetAsync(queries, name, context.RequestAborted);
         var views = ArtifactViews.For(context);

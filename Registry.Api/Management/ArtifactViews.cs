@@ -180,7 +180,7 @@ public sealed class ArtifactViews(IGrainFactory grains, IArtifactQueries queries
             await ExtraAttrsAsync(type, facts, cancellationToken),
             annotations is { Count: > 0 } ? annotations : null,
             references, tags,
-            options.WithLabel ? [] : null,
+            options.WithLabel ? [.. (record.Labels ?? []).Select(LabelDto.From)] : null,
             options.WithAccessory ? await AccessoriesAsync(record.Repository, record.Digest, id, cancellationToken) : null);
     }
 

@@ -71,6 +71,8 @@ public static class ManagementApi
         api.MapImmutableTagRuleEndpoints();
         api.MapRecycleBinEndpoints();
         api.MapGcEndpoints();
+        api.MapLabelEndpoints();
+        api.MapRetentionEndpoints();
         app.MapManagementOpenApi();
         return app;
     }

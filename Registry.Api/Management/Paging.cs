@@ -13,8 +13,12 @@ public static class Paging
     public const int DefaultPageSize = 10;
     public const int MaxPageSize = 100;
 
-    /// <summary>A field a list accepts, and how it may be filtered; <paramref name="Alias"/> is another spelling of its key in <c>q</c>.</summary>
-    public sealed record Field(string Name, bool Fuzzy = true, bool Range = false, bool Sortable = true, bool Filterable = true, string? Alias = null);
+    /// <summary>
+    /// A field a list accepts, and how it may be filtered; <paramref name="Alias"/> is another spelling of its key in <c>q</c>;
+    /// <paramref name="Intersect"/> takes Harbor's <c>(a b)</c>: every one of the values (artifact labels).
+    /// </summary>
+    public sealed record Field(string Name, bool Fuzzy = true, bool Range = false, bool Sortable = true, bool Filterable = true, string? Alias = null,
+        bool Intersect = false);
 
     /// <summary>Reads page, page_size, q and sort; fields outside <paramref name="fields"/> are refused.</summary>
     public static ListQuery Parse(HttpContext context, IReadOnlyList<Field> fields, IEnumerable<ListFilter>? extra = null)
@@ -70,6 +74,12 @@ public static class Paging
                 var values = value[1..^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (values.Length == 0) throw Harbor.BadRequest($"empty list for '{key}'");
                 filters.Add(new ListFilter(key, FilterKind.In, Values: values));
+            }
+            else if (value.StartsWith('(') && value.EndsWith(')') && field.Intersect)
+            {
+                var values = value[1..^1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (values.Length == 0) throw Harbor.BadRequest($"empty list for '{key}'");
+                filters.Add(new ListFilter(key, FilterKind.All, Values: values));
             }
             else if (value.StartsWith('(') && value.EndsWith(')'))
             {

@@ -140,7 +140,11 @@ public static class ProjectEndpoints
     {
         var access = await context.ProjectAsync(project_name_or_id);
         var record = await store.GetProjectByIdAsync(access.Project.Id, context.RequestAborted) ?? throw Harbor.NotFound($"project {project_name_or_id} not found");
-        return ToDto(record, context.Caller(), access.Role, await artifacts.CountRepositoriesAsync(record.Name, context.RequestAborted));
+        var dto = ToDto(record, context.Caller(), access.Role, await artifacts.CountRepositoriesAsync(record.Name, context.RequestAborted));
+        // Harbor binds a project to its retention policy through the retention_id metadata.
+        if (await context.RequestServices.GetRequiredService<IRetentionStore>().GetPolicyOfProjectAsync(record.Id, context.RequestAborted) is { } retention)
+            dto = dto with { Metadata = new Dictionary<string, string>(dto.Metadata) { ["retention_id"] = retention.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+        return dto;
     }
 
     private static async Task<IResult> UpdateAsync(HttpContext context, string project_name_or_id, ProjectReq request, IIdentityStore store, AuditLog audit, IGrainFactory grains)

@@ -49,10 +49,6 @@ public sealed class TagReqValidator : AbstractValidator<TagReq>
     }
 }
 
-/// <summary>Harbor's <c>Label</c>; labels are not supported, lists of them are always empty.</summary>
-public sealed record LabelDto(long Id, string Name, string Description, string Color, string Scope, long ProjectId,
-    DateTimeOffset CreationTime, DateTimeOffset UpdateTime);
-
 /// <summary>An artifact attached to another by its <c>subject</c> (or cosign's tag convention): signatures, SBOMs, attestations.</summary>
 public sealed record AccessoryDto(long Id, long ArtifactId, long SubjectArtifactId, string SubjectArtifactDigest, string SubjectArtifactRepo,
     long Size, string Digest, string Type, string Icon, DateTimeOffset? CreationTime);

@@ -26,10 +26,10 @@ public static class ProjectRoles
 }
 
 /// <summary>One filter of a list query, on a field the store knows for that list.</summary>
-/// <param name="Kind">Exact: equals. Fuzzy: contains, case-insensitive. Range: <c>From</c>..<c>To</c> inclusive (either may be null). In: any of <c>Values</c>.</param>
+/// <param name="Kind">Exact: equals. Fuzzy: contains, case-insensitive. Range: <c>From</c>..<c>To</c> inclusive (either may be null). In: any of <c>Values</c>. All: every one of <c>Values</c> (labels).</param>
 public sealed record ListFilter(string Field, FilterKind Kind, string? Value = null, string? From = null, string? To = null, IReadOnlyList<string>? Values = null);
 
-public enum FilterKind { Exact, Fuzzy, Range, In }
+public enum FilterKind { Exact, Fuzzy, Range, In, All }
 
 /// <summary>
 /// Offset paging with filters and a sort on whitelisted fields (the API validates the names
@@ -222,7 +222,9 @@ public sealed record ArtifactRecord(
     DateTimeOffset? PulledAt,
     IReadOnlyList<TagRecord> Tags,
     /// <summary>Child manifests of an index.</summary>
-    IReadOnlyList<Digest> Children);
+    IReadOnlyList<Digest> Children,
+    /// <summary>Labels attached to the artifact, by name.</summary>
+    IReadOnlyList<LabelRecord>? Labels = null);
 
 public sealed record PullRecord(string Repository, Digest Digest, string? Tag, DateTimeOffset At, int Count);
 
@@ -242,7 +244,8 @@ public interface IArtifactQueries
 
     /// <summary>
     /// Artifacts of a repository, excluding manifests that are only children of an index in it.
-    /// Fields: filters <c>digest</c>, <c>tags</c> (a tag name, exact/fuzzy; "nil" for untagged), <c>media_type</c>, <c>artifact_type</c>;
+    /// Fields: filters <c>digest</c>, <c>tags</c> (a tag name, exact/fuzzy; "nil" for untagged), <c>media_type</c>, <c>artifact_type</c>,
+    /// <c>labels</c> (label ids: exact, any of, all of);
     /// sort <c>push_time</c> (default, newest first), <c>pull_time</c>, <c>digest</c>.
     /// </summary>
     Task<Page<ArtifactRecord>> ListArtifactsAsync(string repository, ListQuery query, CancellationToken cancellationToken = default);

@@ -94,6 +94,7 @@ internal sealed class SqlArtifactQueries(SqlSession session) : IArtifactQueries
             ["tags"] = TagsFilter,
             ["media_type"] = ListSpec.Text("m.media_type"),
             ["artifact_type"] = ListSpec.Text("m.artifact_type"),
+            ["labels"] = LabelsFilter,
         },
         new Dictionary<string, string> { ["push_time"] = "m.created_at", ["pull_time"] = "coalesce(m.pulled_at, 0)", ["digest"] = "m.digest" },
         "m.created_at DESC, m.digest DESC", "m.digest");
@@ -105,6 +106,18 @@ internal sealed class SqlArtifactQueries(SqlSession session) : IArtifactQueries
         FilterKind.Exact => $"EXISTS ({TagOf} AND t.name = {sql.Parameter(ListSpec.Required(filter))})",
         FilterKind.Fuzzy => $"EXISTS ({TagOf} AND {ListSpec.Contains("t.name", ListSpec.Required(filter), sql, session)})",
         FilterKind.In => $"EXISTS ({TagOf} AND {ListSpec.AnyOf("t.name", filter, sql, v => v)})",
+        _ => throw ListSpec.Unsupported(filter),
+    };
+
+    private const string LabelOf = "SELECT 1 FROM artifact_labels al WHERE al.repository = m.repository AND al.digest = m.digest";
+
+    /// <summary><c>labels=1</c>: carries label 1; <c>labels={1 2}</c>: either; <c>labels=(1 2)</c>: both.</summary>
+    private static string LabelsFilter(ListFilter filter, SqlConditions sql, SqlSession session) => filter.Kind switch
+    {
+        FilterKind.Exact => $"EXISTS ({LabelOf} AND al.label_id = {sql.Parameter(ListSpec.ParseLong(ListSpec.Required(filter)))})",
+        FilterKind.In => $"EXISTS ({LabelOf} AND {ListSpec.AnyOf("al.label_id", filter, sql, ListSpec.ParseLong)})",
+        FilterKind.All => (filter.Values ?? []).Count == 0 ? "1 = 1"
+            : string.Join(" AND ", filter.Values!.Select(v => $"EXISTS ({LabelOf} AND al.label_id = {sql.Parameter(ListSpec.ParseLong(v))})")),
         _ => throw ListSpec.Unsupported(filter),
     };
 
@@ -148,13 +161,21 @@ internal sealed class SqlArtifactQueries(SqlSession session) : IArtifactQueries
                 """, r => (Parent: r.GetString(0), Child: Digest.Parse(r.GetString(1)), Size: r.Long(2)), cancellationToken, digests.Parameters))
             .ToLookup(x => x.Parent);
 
+        var labels = (await QueryAsync(c, tx, $"""
+                SELECT al.digest, l.id, l.name, l.description, l.color, l.scope, l.project_id, l.created_at, l.updated_at
+                FROM artifact_labels al JOIN labels l ON l.id = al.label_id
+                WHERE al.repository = {repositoryParameter} AND al.digest IN ({inList})
+                ORDER BY l.name, l.id
+                """, r => (Digest: r.GetString(0), Label: SqlLabelStore.Read(r, 1)), cancellationToken, digests.Parameters))
+            .ToLookup(x => x.Digest, x => x.Label);
+
         return rows.Select(row =>
         {
             var key = row.Digest.ToString();
             var own = children[key].ToList();
             return new ArtifactRecord(StableIds.Of(repository + "@" + key), repository, row.Digest, row.MediaType, row.ArtifactType,
                 row.Size + own.Sum(x => x.Size), row.Subject, row.Annotations, row.PushedAt, row.PulledAt,
-                tags[key].ToList(), own.Select(x => x.Child).ToList());
+                tags[key].ToList(), own.Select(x => x.Child).ToList(), labels[key].ToList());
         }).ToList();
     }
 

@@ -272,5 +272,62 @@ internal static class SqliteSchema
             ended_at INTEGER
         );
         """,
+        // 8: labels and tag retention. Global labels have project_id 0 (scope 'g'); artifact labels
+        // are keyed by repository and digest, as artifacts are; retention keeps one policy per project,
+        // its executions and one task per repository with the task's log.
+        """
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            color TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            project_id INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (scope, project_id, name)
+        );
+        CREATE INDEX labels_by_project ON labels (project_id);
+        CREATE TABLE artifact_labels (
+            repository TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            label_id INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (repository, digest, label_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX artifact_labels_by_label ON artifact_labels (label_id);
+        CREATE TABLE retention_policies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER NOT NULL UNIQUE,
+            policy TEXT NOT NULL,
+            cron TEXT,
+            scheduled_at INTEGER NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE retention_executions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            policy_id INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            trigger_kind TEXT NOT NULL,
+            dry_run INTEGER NOT NULL,
+            operator TEXT NOT NULL,
+            start_time INTEGER NOT NULL,
+            end_time INTEGER
+        );
+        CREATE INDEX retention_executions_by_policy ON retention_executions (policy_id, id);
+        CREATE TABLE retention_tasks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            execution_id INTEGER NOT NULL,
+            repository TEXT NOT NULL,
+            status TEXT NOT NULL,
+            total INTEGER NOT NULL,
+            retained INTEGER NOT NULL,
+            log TEXT NOT NULL,
+            start_time INTEGER NOT NULL,
+            end_time INTEGER
+        );
+        CREATE INDEX retention_tasks_by_execution ON retention_tasks (execution_id, id);
+        """,
     ];
 }
