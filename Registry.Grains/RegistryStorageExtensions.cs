@@ -27,6 +27,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IWebhookStore>(sp => new SqlWebhookStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IAuditPurgeStore>(sp => new SqlAuditPurgeStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         return services;
     }
 
@@ -49,6 +51,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IIdentityStore>(sp => new SqlIdentityStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IArtifactQueries>(sp => new SqlArtifactQueries(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         services.AddSingleton<IOutbox>(sp => new SqlOutbox(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IWebhookStore>(sp => new SqlWebhookStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IAuditPurgeStore>(sp => new SqlAuditPurgeStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         return services;
     }
 
