@@ -3,6 +3,7 @@ using FluentValidation;
 using Registry.Api.Auth;
 using Registry.Api.Identity.Ldap;
 using Registry.Api.Oci;
+using Registry.Api.Webhooks;
 using Registry.Grains.Metadata;
 
 namespace Registry.Api.Management;
@@ -34,6 +35,7 @@ public static class ManagementApi
         // which the status-code page below turns into Harbor's error shape.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.AddManagementOpenApi();
+        services.AddWebhooksAndAuditPurge(builder.Configuration);
         return builder;
     }
 
@@ -66,6 +68,8 @@ public static class ManagementApi
         api.MapRepositoryEndpoints();
         api.MapAuditEndpoints();
         api.MapConfigurationEndpoints();
+        api.MapWebhookEndpoints();
+        api.MapPurgeAuditEndpoints();
         app.MapManagementOpenApi();
         return app;
     }
