@@ -99,7 +99,7 @@ public static class OciApi
 
     private static OciHandler? Handler(string method, OciRouteKind kind) => (kind, method) switch
     {
-        (OciRouteKind.Manifest, "GET" or "HEAD") => (c, r, s, _) => ManifestEndpoints.GetAsync(c, r, s),
+        (OciRouteKind.Manifest, "GET" or "HEAD") => (c, r, s, caller) => ManifestEndpoints.GetAsync(c, r, s, caller),
         (OciRouteKind.Manifest, "PUT") => ManifestEndpoints.PutAsync,
         (OciRouteKind.Manifest, "DELETE") => ManifestEndpoints.DeleteAsync,
         (OciRouteKind.Blob, "GET" or "HEAD") => (c, r, s, _) => BlobEndpoints.GetAsync(c, r, s),
