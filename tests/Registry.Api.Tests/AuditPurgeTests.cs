@@ -126,4 +126,15 @@ public sealed class AuditPurgeTests : IAsyncLifetime
         var audit = await Admin.JsonAsync("/audit-logs?q=resource_type=schedule");
         Assert.Equal("update", audit[0].GetProperty("operation").GetString());
     }
+
+    [Fact]
+    public async Task UnlinkingABlobFromARepositoryIsAudited()
+    {
+        await Admin.CreateProjectAsync("unlink");
+        var blob = await _registry.Admin.PushBlobAsync("unlink/app", Oci.RandomBytes());
+        await Expect.StatusAsync(await _registry.Admin.DeleteAsync($"/v2/unlink/app/blobs/{blob.Digest}"), HttpStatusCode.Accepted);
+        var entry = (await Admin.JsonAsync("/projects/unlink/logs?q=resource_type=blob"))[0];
+        Assert.Equal(("delete", $"unlink/app@{blob.Digest}", "admin"),
+            (entry.GetProperty("operation").GetString(), entry.GetProperty("resource").GetString(), entry.GetProperty("username").GetString()));
+    }
 }
