@@ -6,7 +6,7 @@ using Registry.Portal.Api.Models;
 namespace Registry.Portal.Pages.Projects;
 
 /// <summary>The tabs of a project's pages.</summary>
-public enum ProjectTab { Repositories, Members, Robots, Logs, Summary }
+public enum ProjectTab { Repositories, Members, Robots, Logs, Summary, Webhooks }
 
 /// <summary>
 /// Base of the pages under <c>/projects/{name}</c>: loads the project (by its name, never an id
@@ -32,6 +32,7 @@ public abstract class ProjectPage(RegistryApi api) : PortalPage(api)
         ProjectTab.Members => Permissions.Can("member", "list"),
         ProjectTab.Robots => Permissions.Can("robot", "list"),
         ProjectTab.Logs => Permissions.Can("log", "list"),
+        ProjectTab.Webhooks => Permissions.Can("notification-policy", "list"),
         _ => true,
     };
 
