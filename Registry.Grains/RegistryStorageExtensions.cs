@@ -32,6 +32,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IGcStore>(sp => new SqlGcStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILabelStore>(sp => new SqlLabelStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         services.AddSingleton<IRetentionStore>(sp => new SqlRetentionStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IWebhookStore>(sp => new SqlWebhookStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
+        services.AddSingleton<IAuditPurgeStore>(sp => new SqlAuditPurgeStore(new SqliteSession(sp.GetRequiredService<SqliteDatabase>())));
         return services;
     }
 
@@ -59,6 +61,8 @@ public static class RegistryStorageExtensions
         services.AddSingleton<IGcStore>(sp => new SqlGcStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>()), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ILabelStore>(sp => new SqlLabelStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         services.AddSingleton<IRetentionStore>(sp => new SqlRetentionStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IWebhookStore>(sp => new SqlWebhookStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
+        services.AddSingleton<IAuditPurgeStore>(sp => new SqlAuditPurgeStore(new PostgresSession(sp.GetRequiredService<PostgresDatabase>())));
         return services;
     }
 

@@ -96,8 +96,17 @@ public static class ConfigurationEndpoints
             "ldap_url" => Text() is var url && (url.Length == 0 || Uri.TryCreate(url.Contains("://") ? url : "ldap://" + url, UriKind.Absolute, out var u) && u.Scheme is "ldap" or "ldaps")
                 ? url : throw Harbor.BadRequest("ldap_url must be ldap://host[:port] or ldaps://host[:port]"),
             "ldap_uid" => Text() is { Length: > 0 } uid && uid.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') ? uid : throw Harbor.BadRequest("ldap_uid must be an attribute name"),
+            "webhook_allowed_targets" => AllowedTargets(Text()),
             _ => Text().Length <= 1024 ? Text() : throw Harbor.BadRequest($"{key} is too long"),
         };
+    }
+
+    /// <summary>The webhook allowlist: host names and CIDRs separated by commas.</summary>
+    private static string AllowedTargets(string value)
+    {
+        if (value.Length > 4096) throw Harbor.BadRequest("webhook_allowed_targets is too long");
+        return Webhooks.TargetGuard.ParseAllowlist(value, out var error) is not null ? value
+            : throw Harbor.BadRequest($"webhook_allowed_targets must be host names and CIDRs separated by commas: {error}");
     }
 
     private static async Task<LdapPingResult> PingAsync(HttpContext context, SystemSettings settings, ILdapDirectory ldap)

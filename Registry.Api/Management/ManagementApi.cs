@@ -4,6 +4,7 @@ using Registry.Api.Auth;
 using Registry.Api.Identity.Ldap;
 using Registry.Api.Oci;
 using Registry.Grains.Abstractions;
+using Registry.Api.Webhooks;
 using Registry.Grains.Metadata;
 
 namespace Registry.Api.Management;
@@ -35,6 +36,7 @@ public static class ManagementApi
         // which the status-code page below turns into Harbor's error shape.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = false);
         services.AddManagementOpenApi();
+        services.AddWebhooksAndAuditPurge(builder.Configuration);
         return builder;
     }
 
@@ -73,6 +75,8 @@ public static class ManagementApi
         api.MapGcEndpoints();
         api.MapLabelEndpoints();
         api.MapRetentionEndpoints();
+        api.MapWebhookEndpoints();
+        api.MapPurgeAuditEndpoints();
         app.MapManagementOpenApi();
         return app;
     }

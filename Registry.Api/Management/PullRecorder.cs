@@ -13,8 +13,11 @@ namespace Registry.Api.Management;
 /// <see cref="RegistryOptions.PullFlushSeconds"/> and at shutdown. A batch the store refuses is
 /// kept for the next flush (up to <see cref="MaxPending"/> distinct keys; beyond that new keys are
 /// dropped and counted in the log, as pull statistics are not worth failing or bloating a node for).
+/// The same batch writes the pull audit entries (one per user, artifact and tag pulled since the last
+/// flush, in one transaction) and the PULL_ARTIFACT events webhooks deliver.
 /// </summary>
-public sealed class PullRecorder(IArtifactQueries queries, TimeProvider clock, IOptions<RegistryOptions> options, ILogger<PullRecorder> logger)
+public sealed class PullRecorder(IArtifactQueries queries, TimeProvider clock, IOptions<RegistryOptions> options, ILogger<PullRecorder> logger,
+    IIdentityStore? identity = null, IAuditPurgeStore? audit = null, IOutbox? outbox = null)
     : BackgroundService
 {
     public const int MaxPending = 100_000;
@@ -25,7 +28,7 @@ public sealed class PullRecorder(IArtifactQueries queries, TimeProvider clock, I
     private Dictionary<PullKey, Tally> _spare = [];
     private long _dropped;
 
-    private readonly record struct PullKey(string Repository, Digest Digest, string? Tag);
+    private readonly record struct PullKey(string Repository, Digest Digest, string? Tag, string? Username);
 
     private struct Tally
     {
@@ -33,16 +36,17 @@ public sealed class PullRecorder(IArtifactQueries queries, TimeProvider clock, I
         public long LastTicks;
     }
 
-    /// <summary>Counts one pull. No allocation once the key has been seen since the last flush.</summary>
-    public void Record(string repository, Digest digest, string? tag)
+    /// <summary>Counts one pull (by <paramref name="username"/>, null for anonymous). No allocation once the key has been seen since the last flush.</summary>
+    public void Record(string repository, Digest digest, string? tag, string? username = null)
     {
         var now = clock.GetUtcNow().UtcTicks;
         lock (_gate)
         {
-            ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(_pending, new PullKey(repository, digest, tag), out var existed);
+            var key = new PullKey(repository, digest, tag, username);
+            ref var tally = ref CollectionsMarshal.GetValueRefOrAddDefault(_pending, key, out var existed);
             if (!existed && _pending.Count > MaxPending)
             {
-                _pending.Remove(new PullKey(repository, digest, tag));
+                _pending.Remove(key);
                 _dropped++;
                 return;
             }
@@ -75,26 +79,64 @@ public sealed class PullRecorder(IArtifactQueries queries, TimeProvider clock, I
             }
             if (dropped > 0) logger.LogWarning("{Dropped} pulls were not counted: more than {Max} distinct artifacts pulled between flushes", dropped, MaxPending);
 
-            var records = new List<PullRecord>(batch.Count);
-            foreach (var (key, tally) in batch)
-            {
-                records.Add(new PullRecord(key.Repository, key.Digest, key.Tag, new DateTimeOffset(tally.LastTicks, TimeSpan.Zero), tally.Count));
-            }
+            // Pull statistics per artifact and tag, whoever pulled.
+            var records = batch
+                .GroupBy(p => (p.Key.Repository, p.Key.Digest, p.Key.Tag))
+                .Select(g => new PullRecord(g.Key.Repository, g.Key.Digest, g.Key.Tag,
+                    new DateTimeOffset(g.Max(p => p.Value.LastTicks), TimeSpan.Zero), g.Sum(p => p.Value.Count)))
+                .ToList();
+            var written = false;
             try
             {
                 await queries.RecordPullsAsync(records, cancellationToken);
+                written = true;
             }
             catch (Exception e)
             {
                 logger.LogWarning(e, "Could not record {Count} pull tallies; keeping them for the next flush", records.Count);
                 Restore(batch);
             }
+            if (written) await AuditAndNotifyAsync(batch, cancellationToken);
             batch.Clear();
             lock (_gate) _spare = batch;
         }
         finally
         {
             _flushing.Release();
+        }
+    }
+
+    /// <summary>
+    /// The batch's audit entries (operation "pull", resource "project/repo:tag" or "@digest") and
+    /// PULL_ARTIFACT events. Counts already written are not retried, so a failure here is logged only.
+    /// </summary>
+    private async Task AuditAndNotifyAsync(Dictionary<PullKey, Tally> batch, CancellationToken cancellationToken)
+    {
+        if (identity is null || (audit is null && outbox is null)) return;
+        try
+        {
+            var projects = new Dictionary<string, ProjectRecord?>(StringComparer.Ordinal);
+            var entries = new List<AuditRecord>(batch.Count);
+            var events = new List<Grains.Policies.RegistryEvent>(batch.Count);
+            foreach (var (key, tally) in batch)
+            {
+                var projectName = key.Repository.Split('/')[0];
+                if (!projects.TryGetValue(projectName, out var project))
+                    projects[projectName] = project = await identity.GetProjectAsync(projectName, cancellationToken);
+                if (project is null) continue;
+                var at = new DateTimeOffset(tally.LastTicks, TimeSpan.Zero);
+                var user = key.Username ?? "anonymous";
+                var resource = key.Tag is null ? $"{key.Repository}@{key.Digest}" : $"{key.Repository}:{key.Tag}";
+                entries.Add(new AuditRecord(0, project.Id, user, resource, "artifact", "pull", "success", at));
+                events.Add(new Grains.Policies.RegistryEvent(Grains.Policies.EventTypes.PullArtifact, at, user, project.Id, project.Name,
+                    key.Repository, key.Digest.ToString(), key.Tag is null ? null : [key.Tag]));
+            }
+            if (audit is not null) await audit.AppendAuditAsync(entries, cancellationToken);
+            if (outbox is not null) await outbox.AppendAsync(events, cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Could not write the audit entries and events of {Count} pulls", batch.Count);
         }
     }
 

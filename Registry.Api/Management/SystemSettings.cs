@@ -37,6 +37,8 @@ public sealed class SystemSettings(IIdentityStore store, TimeProvider clock, Mic
         ["ldap_timeout"] = 5,
         ["ldap_verify_cert"] = true,
         [Registry.Grains.Metadata.RecycleBinSql.RetentionSetting] = Registry.Grains.Metadata.RecycleBinSql.DefaultRetentionDays,
+        // Webhook targets allowed although they are internal addresses (host names and CIDRs, comma-separated).
+        ["webhook_allowed_targets"] = "",
     };
 
     /// <summary>Settings never shown back by <c>GET /configurations</c>.</summary>
@@ -91,6 +93,8 @@ public sealed class RegistrySettings(IReadOnlyDictionary<string, JsonNode> value
     public int RecycleBinRetentionDays => Number(Registry.Grains.Metadata.RecycleBinSql.RetentionSetting);
     public string RobotNamePrefix => Text("robot_name_prefix");
     public bool OnlyAdminsCreateProjects => Text("project_creation_restriction") == "adminonly";
+
+    public string WebhookAllowedTargets => Text("webhook_allowed_targets");
 
     public Identity.Ldap.LdapSettings Ldap => new(
         Text("ldap_url"), Text("ldap_search_dn"), Text("ldap_search_password"), Text("ldap_base_dn"),

@@ -53,7 +53,7 @@ public static class BlobEndpoints
         return url is not null && await s.Blobs.GetSizeAsync(digest, cancellationToken) == size ? url : null;
     }
 
-    public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s)
+    public static async Task DeleteAsync(HttpContext context, OciRoute route, OciServices s, Auth.Caller? caller = null)
     {
         if (!Digest.TryParse(route.Reference, out var digest)) { await OciErrors.WriteAsync(context, OciErrorCode.DigestInvalid, route.Reference); return; }
         if (!await s.Grains.GetGrain<IRepositoryGrain>(route.Name).UnlinkBlobAsync(digest))
@@ -63,5 +63,8 @@ public static class BlobEndpoints
         }
         context.Response.StatusCode = StatusCodes.Status202Accepted;
         context.Response.ContentLength = 0;
+        // Unlinking a blob from a repository is a change like any other: audited under the repository's project.
+        var project = await s.Grains.GetGrain<IProjectGrain>(RepositoryName.ProjectOf(route.Name)).GetAsync();
+        await s.Audit.RecordAsync(caller?.Username ?? "anonymous", project?.Id, $"{route.Name}@{digest}", "blob", "delete");
     }
 }

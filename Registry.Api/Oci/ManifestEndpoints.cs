@@ -8,7 +8,7 @@ namespace Registry.Api.Oci;
 /// <summary><c>/v2/&lt;name&gt;/manifests/&lt;reference&gt;</c>: exact bytes in, exact bytes out.</summary>
 public static class ManifestEndpoints
 {
-    public static async Task GetAsync(HttpContext context, OciRoute route, OciServices s)
+    public static async Task GetAsync(HttpContext context, OciRoute route, OciServices s, Caller? caller = null)
     {
         if (CheckReference(route.Reference) is { } invalid) { await OciErrors.WriteAsync(context, invalid, route.Reference); return; }
         var head = HttpMethods.IsHead(context.Request.Method);
@@ -37,7 +37,7 @@ public static class ManifestEndpoints
         if (!context.Request.Headers.ContainsKey(PreviewHeader))
         {
             s.Metrics.Pulled();
-            s.Pulls.Record(route.Name, requested, Digest.LooksLikeDigest(route.Reference) ? null : route.Reference);
+            s.Pulls.Record(route.Name, requested, Digest.LooksLikeDigest(route.Reference) ? null : route.Reference, caller?.Username);
         }
         await response.Body.WriteAsync(manifest.Content, context.RequestAborted);
     }

@@ -99,11 +99,11 @@ public static class OciApi
 
     private static OciHandler? Handler(string method, OciRouteKind kind) => (kind, method) switch
     {
-        (OciRouteKind.Manifest, "GET" or "HEAD") => (c, r, s, _) => ManifestEndpoints.GetAsync(c, r, s),
+        (OciRouteKind.Manifest, "GET" or "HEAD") => (c, r, s, caller) => ManifestEndpoints.GetAsync(c, r, s, caller),
         (OciRouteKind.Manifest, "PUT") => ManifestEndpoints.PutAsync,
         (OciRouteKind.Manifest, "DELETE") => ManifestEndpoints.DeleteAsync,
         (OciRouteKind.Blob, "GET" or "HEAD") => (c, r, s, _) => BlobEndpoints.GetAsync(c, r, s),
-        (OciRouteKind.Blob, "DELETE") => (c, r, s, _) => BlobEndpoints.DeleteAsync(c, r, s),
+        (OciRouteKind.Blob, "DELETE") => (c, r, s, caller) => BlobEndpoints.DeleteAsync(c, r, s, caller),
         (OciRouteKind.UploadStart, "POST") => UploadEndpoints.StartAsync,
         (OciRouteKind.Upload, "GET") => (c, r, s, _) => UploadEndpoints.StatusAsync(c, r, s),
         (OciRouteKind.Upload, "PATCH") => (c, r, s, _) => UploadEndpoints.PatchAsync(c, r, s),

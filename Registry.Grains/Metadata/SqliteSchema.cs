@@ -329,5 +329,68 @@ internal static class SqliteSchema
         );
         CREATE INDEX retention_tasks_by_execution ON retention_tasks (execution_id, id);
         """,
+        // 9: webhooks and audit purge: webhook policies (targets and event types as JSON), one job
+        // per (policy, outbox event, target) with its delivery state (never a response body), the
+        // outbox readers' cursors, and the audit-log purge schedule and history.
+        """
+        CREATE TABLE webhook_policies (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            project_id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            targets TEXT NOT NULL,
+            event_types TEXT NOT NULL,
+            enabled INTEGER NOT NULL,
+            creator TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (project_id, name)
+        );
+        CREATE TABLE webhook_jobs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            policy_id INTEGER NOT NULL,
+            project_id INTEGER NOT NULL,
+            event_id INTEGER NOT NULL,
+            event_type TEXT NOT NULL,
+            target_index INTEGER NOT NULL,
+            notify_type TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at INTEGER NOT NULL,
+            response_code INTEGER,
+            message TEXT NOT NULL,
+            log TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (policy_id, event_id, target_index)
+        );
+        CREATE INDEX webhook_jobs_open ON webhook_jobs (status, policy_id, id);
+        CREATE INDEX webhook_jobs_by_time ON webhook_jobs (updated_at);
+        CREATE TABLE outbox_cursors (
+            reader TEXT PRIMARY KEY,
+            last_id INTEGER NOT NULL
+        );
+        INSERT INTO outbox_cursors (reader, last_id) VALUES ('webhooks', 0);
+        CREATE TABLE audit_purge_schedule (
+            id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            cron TEXT,
+            parameters TEXT NOT NULL,
+            next_run_at INTEGER,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE audit_purges (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            trigger TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            status TEXT NOT NULL,
+            deleted INTEGER NOT NULL,
+            log TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        """,
     ];
 }

@@ -866,4 +866,81 @@ public abstract class IdentityStoreConformanceTests : IAsyncLifetime
         Assert.Equal(1, await outbox.PurgeAsync(at.AddSeconds(5), all[0].Id));
         Assert.Equal([all[1].Id], (await outbox.ReadAsync(0, 10)).Select(e => e.Id));
     }
+
+    // ---- webhooks and audit purge (HOOKS) ----
+
+    [Fact]
+    public async Task WebhookPoliciesAndJobsKeepEachPolicysEventsInOrderAndTheCursorMovesOnce()
+    {
+        var store = _services.GetRequiredService<IWebhookStore>();
+        var project = await ProjectAsync("hooked");
+        var now = _clock.GetUtcNow();
+        var target = new WebhookTarget("http", "https://example.org/hook", "Bearer x", false, "Default");
+        var policy = (await store.CreatePolicyAsync(new WebhookPolicyRecord(0, project.Id, "ci", "d", [target], ["PUSH_ARTIFACT"], true, "admin", now, now)))!;
+        Assert.Null(await store.CreatePolicyAsync(policy with { Id = 0 }));
+        Assert.Equal([target], (await store.GetPolicyAsync(project.Id, policy.Id))!.Targets);
+        Assert.Null(await store.GetPolicyAsync(project.Id + 1, policy.Id));
+        Assert.Single(await store.EnabledPoliciesAsync());
+        Assert.Equal(1, (await store.ListPoliciesAsync(project.Id, new ListQuery(0, 10, [new ListFilter("enabled", FilterKind.Exact, "true")]))).Total);
+
+        WebhookJobRecord Job(long eventId) => new(0, policy.Id, project.Id, eventId, "PUSH_ARTIFACT", 0, "http", "{}", "Pending", 0, now, null, "", "", now, now);
+        var cursor = await store.CursorAsync("webhooks");
+        Assert.True(await store.EnqueueAsync("webhooks", cursor, cursor + 2, [Job(cursor + 1), Job(cursor + 2)]));
+        Assert.False(await store.EnqueueAsync("webhooks", cursor, cursor + 2, [Job(cursor + 1)])); // another node was first
+        Assert.Equal(cursor + 2, await store.CursorAsync("webhooks"));
+
+        // Only the head of the policy's queue is handed out, and only once while its lease runs.
+        var claimed = Assert.Single(await store.ClaimAsync(now, now.AddMinutes(1), 10));
+        Assert.Equal(cursor + 1, claimed.EventId);
+        Assert.Equal(1, claimed.Attempts);
+        Assert.Empty(await store.ClaimAsync(now, now.AddMinutes(1), 10));
+        await store.CompleteAsync(claimed.Id, "Pending", 503, "answered 503", "try 1", now.AddSeconds(10), now);
+        Assert.Empty(await store.ClaimAsync(now.AddSeconds(5), now.AddMinutes(1), 10)); // backing off; the next event waits
+        claimed = Assert.Single(await store.ClaimAsync(now.AddSeconds(10), now.AddMinutes(1), 10));
+        Assert.Equal(2, claimed.Attempts);
+        await store.CompleteAsync(claimed.Id, "Success", 200, "", "try 2", now.AddSeconds(10), now.AddSeconds(10));
+        var second = Assert.Single(await store.ClaimAsync(now.AddSeconds(10), now.AddSeconds(20), 10));
+        Assert.Equal(cursor + 2, second.EventId);
+        // A lease that runs out makes the job due again.
+        Assert.Equal(second.Id, Assert.Single(await store.ClaimAsync(now.AddSeconds(21), now.AddMinutes(1), 10)).Id);
+
+        var done = (await store.GetJobAsync(project.Id, policy.Id, claimed.Id))!;
+        Assert.Equal(("Success", 200, "try 1\ntry 2\n"), (done.Status, done.ResponseCode, done.Log));
+        var jobs = await store.ListJobsAsync(project.Id, policy.Id, new ListQuery(0, 10, [new ListFilter("status", FilterKind.Exact, "Success")]));
+        Assert.Equal(1, jobs.Total);
+        Assert.NotNull(Assert.Single(await store.LastTriggersAsync(project.Id)).LastTriggerAt);
+        Assert.Equal(1, await store.PurgeJobsAsync(now.AddHours(1)));
+
+        Assert.True(await store.UpdatePolicyAsync(policy with { Enabled = false }));
+        Assert.Empty(await store.EnabledPoliciesAsync());
+        Assert.True(await store.DeletePolicyAsync(project.Id, policy.Id));
+        Assert.Equal(0, (await store.ListJobsAsync(project.Id, null, new ListQuery(0, 10, []))).Total);
+    }
+
+    [Fact]
+    public async Task TheAuditPurgeClaimsEachOccurrenceOnceAndFiltersByOperation()
+    {
+        var store = _services.GetRequiredService<IAuditPurgeStore>();
+        var now = _clock.GetUtcNow();
+        await store.AppendAuditAsync(
+        [
+            new AuditRecord(0, null, "a", "r", "artifact", "pull", "success", now.AddHours(-5)),
+            new AuditRecord(0, null, "a", "r", "artifact", "delete", "success", now.AddHours(-5)),
+            new AuditRecord(0, null, "a", "r", "artifact", "pull", "success", now),
+        ]);
+        Assert.Equal(2, await store.PurgeAuditAsync(now.AddHours(-1), [], dryRun: true));
+        Assert.Equal(1, await store.PurgeAuditAsync(now.AddHours(-1), ["pull"], dryRun: false));
+        Assert.Equal(["delete", "pull"], (await _identity.ListAuditAsync(ListQuery.All, null)).Items.Where(e => e.Username == "a").Select(e => e.Operation).Order());
+
+        Assert.Null(await store.GetScheduleAsync());
+        await store.SetScheduleAsync(new AuditPurgeScheduleRecord("Daily", "0 0 0 * * *", "{}", now, now, now));
+        Assert.True(await store.ClaimRunAsync(now, now.AddDays(1)));
+        Assert.False(await store.ClaimRunAsync(now, now.AddDays(1)));
+        Assert.Equal(now.AddDays(1), (await store.GetScheduleAsync())!.NextRunAt);
+
+        var run = await store.StartAsync("MANUAL", "{}", now);
+        await store.FinishAsync(run.Id, "Success", 3, "log", now.AddSeconds(1));
+        Assert.Equal(("Success", 3L, "log"), ((await store.GetAsync(run.Id))!.Status, (await store.GetAsync(run.Id))!.Deleted, (await store.GetAsync(run.Id))!.Log));
+        Assert.Equal(1, (await store.ListAsync(new ListQuery(0, 10, [new ListFilter("job_status", FilterKind.Exact, "Success")]))).Total);
+    }
 }

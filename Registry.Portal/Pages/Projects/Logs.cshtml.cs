@@ -8,7 +8,7 @@ namespace Registry.Portal.Pages.Projects;
 public sealed class LogsModel(RegistryApi api) : ProjectPage(api)
 {
     /// <summary>The operations the API records (its audit log's <c>operation</c> values).</summary>
-    public static readonly IReadOnlyList<string> Operations = ["create", "update", "delete", "refresh_secret"];
+    public static readonly IReadOnlyList<string> Operations = ["create", "update", "delete", "refresh_secret", "pull"];
 
     public override ProjectTab Tab => ProjectTab.Logs;
 

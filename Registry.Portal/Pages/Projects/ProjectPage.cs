@@ -6,7 +6,7 @@ using Registry.Portal.Api.Models;
 namespace Registry.Portal.Pages.Projects;
 
 /// <summary>The tabs of a project's pages.</summary>
-public enum ProjectTab { Repositories, Members, Robots, Logs, Summary, RecycleBin, Labels, Retention }
+public enum ProjectTab { Repositories, Members, Robots, Logs, Summary, RecycleBin, Labels, Retention, Webhooks }
 
 /// <summary>
 /// Base of the pages under <c>/projects/{name}</c>: loads the project (by its name, never an id
@@ -35,6 +35,7 @@ public abstract class ProjectPage(RegistryApi api) : PortalPage(api)
         ProjectTab.RecycleBin => Permissions.Can("artifact", "delete"),
         ProjectTab.Labels => Permissions.Can("label", "list"),
         ProjectTab.Retention => Permissions.Can("tag-retention", "list"),
+        ProjectTab.Webhooks => Permissions.Can("notification-policy", "list"),
         _ => true,
     };
 
