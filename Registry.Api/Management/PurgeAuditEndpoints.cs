@@ -6,9 +6,6 @@ using Registry.Grains.Policies;
 
 namespace Registry.Api.Management;
 
-/// <summary>Harbor's ScheduleObj.</summary>
-public sealed record ScheduleObj(string? Type, string? Cron, DateTimeOffset? NextScheduledTime = null);
-
 /// <summary>Harbor's Schedule: the POST/PUT body of <c>/system/purgeaudit/schedule</c>.</summary>
 public sealed record PurgeScheduleRequest(ScheduleObj? Schedule, JsonObject? Parameters);
 
