@@ -172,6 +172,8 @@ public static class ProjectEndpoints
                 throw Harbor.NotFound($"project {project_name_or_id} not found");
         }
         await grains.GetGrain<IProjectGrain>(access.Project.Name).RefreshAsync();
+        // What the project's repositories left in its recycle bin goes with it.
+        await context.RequestServices.GetRequiredService<IRecycleBinStore>().PurgeAsync(access.Project.Id, null, context.RequestAborted);
         await audit.RecordAsync(context.Caller().Username!, access.Project.Id, access.Project.Name, "project", "delete");
         return Results.Ok();
     }

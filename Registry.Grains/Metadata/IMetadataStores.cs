@@ -11,7 +11,7 @@ public interface IRepositoryStore
     Task SaveManifestAsync(ManifestRecord manifest, string? tag, CancellationToken cancellationToken = default);
     /// <summary>In one transaction: the manifest, its references and every tag pointing at it, moved to the recycle bin.</summary>
     Task DeleteManifestAsync(string repository, Digest digest, CancellationToken cancellationToken = default) =>
-        DeleteManifestsAsync(repository, [digest], "", cancellationToken);
+        DeleteManifestsAsync(repository, [digest], "system", cancellationToken);
     /// <summary>
     /// In one transaction: moves the manifests (the deleted artifact first, then what goes with it)
     /// with their references and tags to the recycle bin (see <see cref="RecycleBinSql.MoveAsync"/>),

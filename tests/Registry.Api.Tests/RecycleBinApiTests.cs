@@ -259,6 +259,20 @@ public sealed class RecycleBinApiTests(RecycleBinFixture fixture) : IClassFixtur
         }
     }
 
+    [Fact]
+    public async Task DeletingAProjectPurgesWhatItsRepositoriesLeftInTheBin()
+    {
+        var project = await ProjectAsync();
+        await Admin.PushImageAsync($"{project}/left", "v1");
+        await Expect.StatusAsync(await Api.DeleteAsync($"/projects/{project}/repositories/left"), HttpStatusCode.OK);
+        var id = (await Registry.Services.GetRequiredService<IIdentityStore>().GetProjectAsync(project))!.Id;
+        var bin = Registry.Services.GetRequiredService<IRecycleBinStore>();
+        Assert.Equal(1, (await bin.ListAsync(id, ListQuery.All)).Total);
+
+        await Expect.StatusAsync(await Api.DeleteAsync($"/projects/{project}"), HttpStatusCode.OK);
+        Assert.Equal(0, (await bin.ListAsync(id, ListQuery.All)).Total);
+    }
+
     private async Task<string> ProjectAsync()
     {
         var name = "bin" + Guid.NewGuid().ToString("N")[..10];
