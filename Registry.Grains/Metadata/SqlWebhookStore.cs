@@ -51,7 +51,7 @@ public interface IWebhookStore
     /// <summary>Every enabled policy (for the dispatcher).</summary>
     Task<IReadOnlyList<WebhookPolicyRecord>> EnabledPoliciesAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>False when the policy is gone; null name conflicts are reported as <see cref="InvalidOperationException"/>.</summary>
+    /// <summary>False when the policy is gone; a name another policy of the project has is an <see cref="InvalidOperationException"/>.</summary>
     Task<bool> UpdatePolicyAsync(WebhookPolicyRecord policy, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the policy and its jobs.</summary>
