@@ -345,10 +345,10 @@ public sealed class WebhookTests(WebhookFixture fixture) : IClassFixture<Webhook
     }
 
     /// <summary>
-    /// A real push and delete through the OCI API. The PUSH_ARTIFACT and DELETE_ARTIFACT outbox rows
-    /// are written by the repository stores (CORE and BIN parts): remove Skip once those are merged.
+    /// A real push and delete through the OCI API: the repository stores write the PUSH_ARTIFACT
+    /// and DELETE_ARTIFACT outbox rows in the transactions of the push and the delete.
     /// </summary>
-    [Fact(Skip = "needs CORE's PUSH_ARTIFACT and BIN's DELETE_ARTIFACT outbox rows; remove this Skip after merging them")]
+    [Fact]
     public async Task ARealPushAndDeleteReachTheReceiver()
     {
         await AllowAsync("127.0.0.0/8");
