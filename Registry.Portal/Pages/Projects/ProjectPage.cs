@@ -6,7 +6,7 @@ using Registry.Portal.Api.Models;
 namespace Registry.Portal.Pages.Projects;
 
 /// <summary>The tabs of a project's pages.</summary>
-public enum ProjectTab { Repositories, Members, Robots, Logs, Summary }
+public enum ProjectTab { Repositories, Members, Robots, Logs, Summary, Immutability }
 
 /// <summary>
 /// Base of the pages under <c>/projects/{name}</c>: loads the project (by its name, never an id
@@ -32,6 +32,7 @@ public abstract class ProjectPage(RegistryApi api) : PortalPage(api)
         ProjectTab.Members => Permissions.Can("member", "list"),
         ProjectTab.Robots => Permissions.Can("robot", "list"),
         ProjectTab.Logs => Permissions.Can("log", "list"),
+        ProjectTab.Immutability => Permissions.Can("immutable-tag", "list"),
         _ => true,
     };
 
@@ -55,7 +56,7 @@ public abstract class ProjectPage(RegistryApi api) : PortalPage(api)
         if (!loaded.Ok || loaded.Value is null) return LoadFailed(loaded.Ok ? loaded with { Status = System.Net.HttpStatusCode.NotFound } : loaded);
         Project = loaded.Value;
         Permissions = await ProjectPermissions.LoadAsync(Api, ProjectRef, cancellationToken);
-        ViewData["Title"] = $"{Tab switch { ProjectTab.Robots => "Robot accounts", _ => Tab.ToString() }} · {Project.Name}";
+        ViewData["Title"] = $"{Tab switch { ProjectTab.Robots => "Robot accounts", ProjectTab.Immutability => "Tag immutability", _ => Tab.ToString() }} · {Project.Name}";
         return null;
     }
 
