@@ -84,7 +84,7 @@ public static class ManifestEndpoints
         }
         catch (ImmutableTagException immutable)
         {
-            await OciErrors.WriteAsync(context, OciErrorCode.Denied, immutable.Message);
+            await OciErrors.WriteAsync(context, OciErrorCode.PolicyDenied, immutable.Message);
             return;
         }
         if (!deleted)

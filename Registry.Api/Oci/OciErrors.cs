@@ -32,6 +32,7 @@ public static class OciErrors
         [OciErrorCode.RouteUnknown] = ("NOT_FOUND", "no such endpoint in the distribution API", 404),
         [OciErrorCode.Unavailable] = ("UNAVAILABLE", "service unavailable", 503),
         [OciErrorCode.Unknown] = ("UNKNOWN", "unknown error", 500),
+        [OciErrorCode.PolicyDenied] = ("DENIED", "denied by a project policy", 403),
     };
 
     public static int StatusOf(OciErrorCode code) => Table[code].Status;
@@ -41,6 +42,7 @@ public static class OciErrors
     public static async Task WriteAsync(HttpContext context, OciErrorCode code, string? detail = null)
     {
         var (name, message, status) = Table[code];
+        if (code == OciErrorCode.PolicyDenied && detail is not null) message = detail;
         var response = context.Response;
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";

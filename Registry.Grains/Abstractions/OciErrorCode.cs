@@ -29,4 +29,9 @@ public enum OciErrorCode
     Unavailable,
     /// <summary>An unexpected failure.</summary>
     Unknown,
+    /// <summary>
+    /// DENIED (403) by a project policy (a storage quota, an immutable tag): the detail is the
+    /// message, as clients such as docker and skopeo show only the message.
+    /// </summary>
+    PolicyDenied,
 }

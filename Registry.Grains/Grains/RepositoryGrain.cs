@@ -62,7 +62,7 @@ internal sealed class RepositoryGrain(IRepositoryStore store, IOutbox outbox, Ti
 
         if (tag is not null && _tags.TryGetValue(tag, out var current) && current != command.Digest && await ProtectingRuleAsync(tag) is { } rule)
         {
-            return PutManifestResult.Fail(OciErrorCode.Denied,
+            return PutManifestResult.Fail(OciErrorCode.PolicyDenied,
                 $"the tag {tag} of {_name} is immutable ({rule.Describe()}): it cannot be moved to another artifact");
         }
 
@@ -78,7 +78,7 @@ internal sealed class RepositoryGrain(IRepositoryStore store, IOutbox outbox, Ti
             // The push wrote nothing; the refusal is an event of its own, outside that transaction.
             await outbox.AppendAsync([new RegistryEvent(EventTypes.QuotaExceed, clock.GetUtcNow(), command.Operator ?? "", quota.ProjectId, quota.Project,
                 _name, entry.Digest.ToString(), tag is null ? [] : [tag], entry.MediaType, quota.Adding, QuotaSql.Detail(quota.Used, quota.Limit))]);
-            return PutManifestResult.Fail(OciErrorCode.Denied, quota.Message);
+            return PutManifestResult.Fail(OciErrorCode.PolicyDenied, quota.Message);
         }
 
         if (!_manifests.ContainsKey(entry.Digest)) _manifests[entry.Digest] = entry;

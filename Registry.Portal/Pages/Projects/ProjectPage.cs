@@ -6,7 +6,7 @@ using Registry.Portal.Api.Models;
 namespace Registry.Portal.Pages.Projects;
 
 /// <summary>The tabs of a project's pages.</summary>
-public enum ProjectTab { Repositories, Members, Robots, Logs, Summary, RecycleBin, Labels, Retention, Webhooks }
+public enum ProjectTab { Repositories, Members, Robots, Logs, Summary, RecycleBin, Labels, Retention, Webhooks, Immutability }
 
 /// <summary>
 /// Base of the pages under <c>/projects/{name}</c>: loads the project (by its name, never an id
@@ -36,6 +36,7 @@ public abstract class ProjectPage(RegistryApi api) : PortalPage(api)
         ProjectTab.Labels => Permissions.Can("label", "list"),
         ProjectTab.Retention => Permissions.Can("tag-retention", "list"),
         ProjectTab.Webhooks => Permissions.Can("notification-policy", "list"),
+        ProjectTab.Immutability => Permissions.Can("immutable-tag", "list"),
         _ => true,
     };
 
@@ -59,7 +60,7 @@ public abstract class ProjectPage(RegistryApi api) : PortalPage(api)
         if (!loaded.Ok || loaded.Value is null) return LoadFailed(loaded.Ok ? loaded with { Status = System.Net.HttpStatusCode.NotFound } : loaded);
         Project = loaded.Value;
         Permissions = await ProjectPermissions.LoadAsync(Api, ProjectRef, cancellationToken);
-        ViewData["Title"] = $"{Tab switch { ProjectTab.Robots => "Robot accounts", ProjectTab.RecycleBin => "Recycle bin", ProjectTab.Retention => "Tag retention", _ => Tab.ToString() }} · {Project.Name}";
+        ViewData["Title"] = $"{Tab switch { ProjectTab.Robots => "Robot accounts", ProjectTab.RecycleBin => "Recycle bin", ProjectTab.Retention => "Tag retention", ProjectTab.Immutability => "Tag immutability", _ => Tab.ToString() }} · {Project.Name}";
         return null;
     }
 
