@@ -79,6 +79,7 @@ public sealed class PolicyPagesTests(ITestOutputHelper output) : PortalTest(outp
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "1.0" })).ToContainTextAsync("stable");
 
         // Retention: keep the newest one, plus whatever is labelled stable.
+        await page.GotoAsync("/projects/shop");
         await Tab(page, "Tag retention").ClickAsync();
         await page.WaitForURLAsync("**/projects/shop/retention");
         var rule = FormWithButton(page, "Add rule");
