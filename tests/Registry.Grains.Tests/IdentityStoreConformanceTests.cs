@@ -695,7 +695,7 @@ public abstract class IdentityStoreConformanceTests : IAsyncLifetime
         var child = (await _artifacts.GetArtifactAsync("library/app", a.Digest))!;
         Assert.Equal((sizes[1], 0), (child.Size, child.Children.Count));
         var got = (await _artifacts.GetArtifactAsync("library/app", index.Digest))!;
-        Assert.Equal(listedIndex with { Tags = got.Tags, Children = got.Children, Annotations = got.Annotations }, got);
+        Assert.Equal(listedIndex with { Tags = got.Tags, Children = got.Children, Annotations = got.Annotations, Labels = got.Labels }, got);
         Assert.Equal(listedIndex.Tags, got.Tags);
         Assert.Equal(listedIndex.Children, got.Children);
         Assert.Equal(listedIndex.Annotations, got.Annotations);
