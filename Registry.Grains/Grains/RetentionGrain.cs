@@ -18,7 +18,6 @@ internal sealed class RetentionGrain(IRetentionStore store, IIdentityStore ident
     TimeProvider clock, ILogger<RetentionGrain> logger) : Grain, IRetentionGrain
 {
     public const string Operator = "retention";
-    private const int MaxDepth = 8;
 
     private Task? _running;
     private long _executionId;
@@ -125,7 +124,7 @@ internal sealed class RetentionGrain(IRetentionStore store, IIdentityStore ident
                 else if (execution.DryRun) { deleted++; result = "DEL (dry run)"; }
                 else
                 {
-                    var refusal = await DeleteAsync(grain, candidate.Digest, 0);
+                    var refusal = await DeleteAsync(grain, candidate.Digest);
                     if (refusal is null) { deleted++; result = "DEL"; }
                     else { retained++; result = $"RETAIN (deletion refused: {refusal})"; }
                 }
@@ -149,26 +148,13 @@ internal sealed class RetentionGrain(IRetentionStore store, IIdentityStore ident
     /// Deletes the artifact by digest with its accessories and the children nothing else holds;
     /// returns null when it is gone, else why the repository refused.
     /// </summary>
-    private async Task<string?> DeleteAsync(IRepositoryGrain grain, Digest digest, int depth)
+    private static async Task<string?> DeleteAsync(IRepositoryGrain grain, Digest digest)
     {
-        if (depth > MaxDepth) return null;
         try
         {
-            var manifest = await grain.GetManifestAsync(digest.ToString(), withContent: true);
-            if (manifest is null) return null;
-            var referrers = await grain.GetReferrersAsync(digest, null);
-            var children = ManifestParser.Parse(manifest.Content!, manifest.MediaType, out _)?.ChildManifests ?? [];
-            // CORE's operator parameter (DeleteManifestAsync(reference, @operator)) takes Operator ("retention") once merged.
-            await grain.DeleteManifestAsync(digest.ToString());
-            foreach (var referrer in referrers) await DeleteAsync(grain, referrer.Digest, depth + 1);
-            foreach (var child in children.Distinct())
-            {
-                var record = await artifacts.GetArtifactAsync(grain.GetPrimaryKeyString(), child);
-                if (record is null || record.Tags.Count > 0) continue;
-                var top = await artifacts.ListArtifactsAsync(grain.GetPrimaryKeyString(),
-                    new ListQuery(0, 1, [new ListFilter("digest", FilterKind.Exact, child.ToString())]));
-                if (top.Total > 0) await DeleteAsync(grain, child, depth + 1);
-            }
+            // The repository moves the artifact to the recycle bin with its accessories and the
+            // index children nothing else holds, in one transaction, as any delete by digest.
+            await grain.DeleteManifestAsync(digest.ToString(), Operator);
             return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)

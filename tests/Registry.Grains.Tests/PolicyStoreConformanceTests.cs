@@ -56,6 +56,32 @@ public abstract class PolicyStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ArtifactsCarryTheirLabelsAndAreFilteredByThem()
+    {
+        var repositories = _services.GetRequiredService<IRepositoryStore>();
+        var artifacts = _services.GetRequiredService<IArtifactQueries>();
+        byte[] one = "{\"schemaVersion\":2,\"n\":1}"u8.ToArray(), two = "{\"schemaVersion\":2,\"n\":2}"u8.ToArray();
+        var d1 = Digest.Compute(one);
+        var d2 = Digest.Compute(two);
+        await repositories.SaveManifestAsync(new ManifestRecord("library/app", d1, "application/vnd.oci.image.manifest.v1+json", one.Length, null, null, null, [], one), "v1");
+        await repositories.SaveManifestAsync(new ManifestRecord("library/app", d2, "application/vnd.oci.image.manifest.v1+json", two.Length, null, null, null, [], two), "v2");
+        var x = (await _labels.CreateAsync("x", "", "", LabelScopes.Global, 0, T0))!;
+        var y = (await _labels.CreateAsync("y", "", "", LabelScopes.Global, 0, T0))!;
+        await _labels.AttachAsync("library/app", d1, x.Id, T0);
+        await _labels.AttachAsync("library/app", d1, y.Id, T0);
+        await _labels.AttachAsync("library/app", d2, y.Id, T0);
+
+        Assert.Equal(["x", "y"], (await artifacts.GetArtifactAsync("library/app", d1))!.Labels!.Select(l => l.Name));
+        async Task<Digest[]> Filtered(ListFilter filter) =>
+            [.. (await artifacts.ListArtifactsAsync("library/app", new ListQuery(0, 10, [filter]))).Items.Select(a => a.Digest).OrderBy(d => d.ToString())];
+        Assert.Equal([d1], await Filtered(new ListFilter("labels", FilterKind.Exact, x.Id.ToString())));
+        Assert.Equal([d1], await Filtered(new ListFilter("labels", FilterKind.All, Values: [x.Id.ToString(), y.Id.ToString()])));
+        Assert.Equal(new[] { d1, d2 }.OrderBy(d => d.ToString()), await Filtered(new ListFilter("labels", FilterKind.In, Values: [x.Id.ToString(), y.Id.ToString()])));
+        await _labels.DeleteAsync(y.Id);
+        Assert.Empty((await artifacts.GetArtifactAsync("library/app", d2))!.Labels!);
+    }
+
+    [Fact]
     public async Task RetentionPoliciesExecutionsAndTasksAreKeptAndDeletedTogether()
     {
         var policy = await _retention.CreatePolicyAsync(7, "{}", "0 0 * * * *", T0);

@@ -51,6 +51,11 @@ public sealed class ArtifactModel(RegistryApi api, ApiProbe probe, IHttpClientFa
     /// <summary>Why the image config could not be shown, when it could not.</summary>
     public string? ConfigError { get; private set; }
 
+    /// <summary>Labels the user may attach (global and the project's) that the artifact does not carry yet.</summary>
+    public IReadOnlyList<Label> AttachableLabels { get; private set; } = [];
+
+    public bool CanLabel => Permissions.Can("artifact-label", "create");
+
     /// <summary>The tag typed into the add-tag form, kept when adding it failed.</summary>
     public string? NewTag { get; private set; }
 
@@ -97,6 +102,30 @@ public sealed class ArtifactModel(RegistryApi api, ApiProbe probe, IHttpClientFa
         return await LoadAsync(cancellationToken) ?? Page();
     }
 
+    public async Task<IActionResult> OnPostAddLabelAsync(long labelId, CancellationToken cancellationToken)
+    {
+        var result = await Api.PostAsync($"{ArtifactApiPath(Reference)}/labels", new { id = labelId }, cancellationToken);
+        if (result.Ok)
+        {
+            Flash = "Label added.";
+            return RedirectToSelf();
+        }
+        if (Failed(result, "label") is { } signIn) return signIn;
+        return await LoadAsync(cancellationToken) ?? Page();
+    }
+
+    public async Task<IActionResult> OnPostRemoveLabelAsync(long labelId, CancellationToken cancellationToken)
+    {
+        var result = await Api.DeleteAsync($"{ArtifactApiPath(Reference)}/labels/{labelId}", cancellationToken);
+        if (result.Ok)
+        {
+            Flash = "Label removed.";
+            return RedirectToSelf();
+        }
+        if (Failed(result, "label") is { } signIn) return signIn;
+        return await LoadAsync(cancellationToken) ?? Page();
+    }
+
     public async Task<IActionResult> OnPostDeleteTagAsync(string? tag, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(tag)) return BadRequest();
@@ -134,6 +163,13 @@ public sealed class ArtifactModel(RegistryApi api, ApiProbe probe, IHttpClientFa
         if (!artifact.Result.Ok || artifact.Result.Value is null) return LoadFailed(artifact.Result); // the page then shows only the error
         Artifact = artifact.Result.Value;
         Permissions = permissions.Result;
+        if (CanLabel)
+        {
+            var global = await Api.GetAsync<List<Label>>("/labels?scope=g&page_size=100", cancellationToken);
+            var local = await Api.GetAsync<List<Label>>($"/labels?scope=p&project_id={Artifact.ProjectId}&page_size=100", cancellationToken);
+            var carried = (Artifact.Labels ?? []).Select(l => l.Id).ToHashSet();
+            AttachableLabels = [.. (global.Value ?? []).Concat(local.Value ?? []).Where(l => !carried.Contains(l.Id))];
+        }
 
         var distribution = new Distribution(clients, User);
         var manifest = await distribution.GetManifestAsync(Artifact.RepositoryName, Artifact.Digest, cancellationToken);
