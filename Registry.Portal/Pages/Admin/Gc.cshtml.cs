@@ -49,7 +49,7 @@ public sealed class GcModel(RegistryApi api) : AdminPage(api)
 
     public long Total { get; private set; }
 
-    [BindProperty(SupportsGet = true, Name = "page")]
+    [BindProperty(SupportsGet = true, Name = "p")]
     public int PageNumber { get; set; } = 1;
 
     public DateTimeOffset? NextRun { get; private set; }
@@ -65,6 +65,7 @@ public sealed class GcModel(RegistryApi api) : AdminPage(api)
 
     public async Task<IActionResult> OnPostRunAsync(CancellationToken cancellationToken)
     {
+        Ignore(nameof(Schedule));
         if (!ModelState.IsValid) return await LoadAsync(cancellationToken, fillSchedule: true);
         var result = await Api.PostAsync("/system/gc/schedule",
             new GcScheduleBody(new GcScheduleObj("Manual", null), new GcParametersBody(Run.DryRun, Run.DeleteUntagged, Run.Workers)), cancellationToken);
@@ -75,6 +76,7 @@ public sealed class GcModel(RegistryApi api) : AdminPage(api)
 
     public async Task<IActionResult> OnPostScheduleAsync(CancellationToken cancellationToken)
     {
+        Ignore(nameof(Run));
         if (!ModelState.IsValid) return await LoadAsync(cancellationToken, fillSchedule: false);
         var result = await Api.PutAsync("/system/gc/schedule",
             new GcScheduleBody(new GcScheduleObj(Schedule.Type, Schedule.Type == "Custom" ? Schedule.Cron : null),
@@ -90,6 +92,12 @@ public sealed class GcModel(RegistryApi api) : AdminPage(api)
         if (!result.Ok) return Failed(result, LoadKey) ?? await LoadAsync(cancellationToken, fillSchedule: true);
         Flash = $"Stopping run {id}.";
         return RedirectToPage();
+    }
+
+    /// <summary>Each form posts only its own fields: the other form's are not validated.</summary>
+    private void Ignore(string prefix)
+    {
+        foreach (var key in ModelState.Keys.Where(k => k.StartsWith(prefix + ".", StringComparison.Ordinal)).ToList()) ModelState.Remove(key);
     }
 
     private async Task<IActionResult> LoadAsync(CancellationToken cancellationToken, bool fillSchedule)
