@@ -126,7 +126,7 @@ internal sealed class GcGrain(IGcStore store, IBlobStore blobs, TimeProvider clo
                 run.Log($"would delete untagged manifest {repository}@{digest}");
                 continue;
             }
-            if (await GrainFactory.GetGrain<IRepositoryGrain>(repository).DeleteManifestAsync(digest.ToString()))
+            if (await GrainFactory.GetGrain<IRepositoryGrain>(repository).DeleteManifestAsync(digest.ToString(), "gc"))
             {
                 run.Manifests++;
                 run.Log($"deleted untagged manifest {repository}@{digest}");

@@ -21,6 +21,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         await using (var db = new SqliteDatabase(Path.Combine(_dir.Path, "registry.db"))) await db.MigrateAsync();
         var builder = new InProcessTestClusterBuilder(2);
         builder.ConfigureSiloHost((_, host) => host.Services.AddEmbeddedStorage(_dir.Path));
+        builder.ConfigureSilo((_, silo) => silo.UseInMemoryReminderService());
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
