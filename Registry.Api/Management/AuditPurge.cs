@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
+using System.Text;
+using Registry.Api.Hosting;
 using Registry.Api.Webhooks;
 using Registry.Grains.Metadata;
 using Registry.Grains.Policies;
@@ -85,25 +86,6 @@ public sealed class AuditPurgeService(IAuditPurgeStore store, IOutbox outbox, IW
         return await store.GetAsync(run.Id, cancellationToken) ?? run;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(1), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await RunDueAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    logger.LogWarning(e, "Checking the audit log purge schedule failed");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromMinutes(1), clock, RunDueAsync, logger, "Checking the audit log purge schedule failed", stoppingToken);
 }

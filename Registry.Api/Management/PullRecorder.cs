@@ -160,28 +160,8 @@ public sealed class PullRecorder(IArtifactQueries queries, TimeProvider clock, I
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = TimeSpan.FromSeconds(Math.Max(0.1, options.Value.PullFlushSeconds));
-        using var timer = new PeriodicTimer(interval, clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await FlushAsync(stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    logger.LogWarning(e, "Flushing pull tallies failed");
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RunAsync(TimeSpan.FromSeconds(Math.Max(0.1, options.Value.PullFlushSeconds)), clock, FlushAsync, logger, "Flushing pull tallies failed", stoppingToken);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
