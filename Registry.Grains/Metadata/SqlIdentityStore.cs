@@ -105,6 +105,19 @@ internal sealed class SqlIdentityStore(SqlSession session, TimeProvider clock) :
             return await ExecuteAsync(c, tx, $"UPDATE projects SET {string.Join(", ", sets)} WHERE id = @id", cancellationToken, [.. parameters]) > 0;
         }, cancellationToken);
 
+    /// <summary>What a deleted project's labels, immutability, retention and webhook policies leave behind, in dependency order.</summary>
+    private static readonly string[] ProjectPolicyTables =
+    [
+        "DELETE FROM artifact_labels WHERE label_id IN (SELECT id FROM labels WHERE scope = 'p' AND project_id = @id)",
+        "DELETE FROM labels WHERE scope = 'p' AND project_id = @id",
+        "DELETE FROM immutable_rules WHERE project_id = @id",
+        "DELETE FROM retention_tasks WHERE execution_id IN (SELECT e.id FROM retention_executions e JOIN retention_policies p ON p.id = e.policy_id WHERE p.project_id = @id)",
+        "DELETE FROM retention_executions WHERE policy_id IN (SELECT id FROM retention_policies WHERE project_id = @id)",
+        "DELETE FROM retention_policies WHERE project_id = @id",
+        "DELETE FROM webhook_jobs WHERE project_id = @id",
+        "DELETE FROM webhook_policies WHERE project_id = @id",
+    ];
+
     public Task<DeleteProjectResult> DeleteProjectAsync(long id, CancellationToken cancellationToken = default) =>
         session.WriteAsync(async (c, tx) =>
         {
@@ -114,6 +127,9 @@ internal sealed class SqlIdentityStore(SqlSession session, TimeProvider clock) :
                 return DeleteProjectResult.NotEmpty;
             await ExecuteAsync(c, tx, "DELETE FROM project_members WHERE project_id = @id", cancellationToken, ("@id", id));
             await ExecuteAsync(c, tx, "DELETE FROM robots WHERE project_id = @id", cancellationToken, ("@id", id));
+            // The project's policies go with it: a project created later under the same name starts clean.
+            foreach (var sql in ProjectPolicyTables)
+                await ExecuteAsync(c, tx, sql, cancellationToken, ("@id", id));
             await ExecuteAsync(c, tx, "DELETE FROM projects WHERE id = @id", cancellationToken, ("@id", id));
             return DeleteProjectResult.Deleted;
         }, cancellationToken);

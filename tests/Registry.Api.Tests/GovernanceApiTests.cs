@@ -245,4 +245,35 @@ public sealed class GovernanceApiTests(RepositoryApiFixture fixture) : IClassFix
         await HarborExpect.ErrorAsync(await developer.PostAsync($"/projects/{name}/immutabletagrules", Rule("matches", "dev")), HttpStatusCode.Forbidden);
         await HarborExpect.ErrorAsync(await Registry.AnonymousApi.GetAsync($"/projects/{name}/immutabletagrules"), HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task DeletingAProjectTakesItsPoliciesAlongSoANewProjectOfTheSameNameStartsClean()
+    {
+        var (id, name) = await ProjectAsync();
+        var label = await AdminApi.CreateAsync("/labels", new { name = "prod", color = "#FF0000", scope = "p", project_id = id });
+        await AdminApi.CreateAsync($"/projects/{name}/immutabletagrules", Rule("matches", "v*"));
+        var retention = await AdminApi.CreateAsync("/retentions", new
+        {
+            algorithm = "or",
+            rules = new[] { new { disabled = false, action = "retain", template = "always", @params = new Dictionary<string, object>(),
+                tag_selectors = new[] { new { kind = "doublestar", decoration = "matches", pattern = "**" } },
+                scope_selectors = new Dictionary<string, object> { ["repository"] = new[] { new { kind = "doublestar", decoration = "repoMatches", pattern = "**" } } } } },
+            trigger = new { kind = "Schedule", settings = new { cron = "" }, references = new { } },
+            scope = new { level = "project", @ref = id },
+        });
+        await AdminApi.CreateAsync($"/projects/{name}/webhook/policies", new
+        {
+            name = "hook", enabled = true, event_types = new[] { "PUSH_ARTIFACT" },
+            targets = new[] { new { type = "http", address = "https://hooks.example.com/x" } },
+        });
+
+        await Expect.StatusAsync(await AdminApi.DeleteAsync($"/projects/{name}"), HttpStatusCode.OK);
+        await HarborExpect.ErrorAsync(await AdminApi.GetAsync($"/labels/{label}"), HttpStatusCode.NotFound);
+        await HarborExpect.ErrorAsync(await AdminApi.GetAsync($"/retentions/{retention}"), HttpStatusCode.NotFound);
+
+        await AdminApi.CreateProjectAsync(name);
+        Assert.Equal(0, (await AdminApi.JsonAsync($"/projects/{name}/immutabletagrules")).GetArrayLength());
+        Assert.Equal(0, (await AdminApi.JsonAsync($"/projects/{name}/webhook/policies")).GetArrayLength());
+        Assert.Equal(0, (await AdminApi.JsonAsync($"/labels?scope=p&project_id={(await AdminApi.JsonAsync($"/projects/{name}")).GetProperty("project_id").GetInt64()}")).GetArrayLength());
+    }
 }
