@@ -95,7 +95,7 @@ public sealed class ProjectPagesTests(ITestOutputHelper output) : PortalTest(out
         await Assertions.Expect(guest.GetByRole(AriaRole.Row).Filter(new() { HasText = "gina" })).ToContainTextAsync("Guest");
         await Assertions.Expect(guest.GetByText("Your role:")).ToContainTextAsync("Guest");
         var tabs = guest.GetByRole(AriaRole.Navigation, new() { Name = "Project" });
-        await Assertions.Expect(tabs.GetByRole(AriaRole.Link)).ToHaveTextAsync(["Repositories", "Members", "Logs", "Summary"]);
+        await Assertions.Expect(tabs.GetByRole(AriaRole.Link)).ToHaveTextAsync(["Repositories", "Members", "Labels", "Logs", "Summary"]);
         await Assertions.Expect(guest.GetByRole(AriaRole.Button, new() { Name = "Add member" })).ToHaveCountAsync(0);
         await Assertions.Expect(guest.GetByRole(AriaRole.Combobox)).ToHaveCountAsync(0);
         await Assertions.Expect(guest.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^(Change|Remove)") })).ToHaveCountAsync(0);
