@@ -135,8 +135,8 @@ public static class ArtifactEndpoints
         var grain = grains.GetGrain<IRepositoryGrain>(name);
         var manifest = await ResolveManifestAsync(grain, name, reference, withContent: true);
         if (await grain.GetManifestAsync(tag, withContent: false) is not null) throw Harbor.Conflict($"tag {tag} already exists in {name}");
-        var result = await grain.PutManifestAsync(new PutManifestCommand(tag, manifest.MediaType, manifest.Content!, manifest.Digest));
-        if (result.Error is not null) throw Harbor.BadRequest($"cannot tag {name}@{manifest.Digest}: {result.Detail}");
+        var result = await grain.PutManifestAsync(new PutManifestCommand(tag, manifest.MediaType, manifest.Content!, manifest.Digest, context.Caller().Username));
+        if (result.Error is not null) throw PutRefused(result, $"cannot tag {name}@{manifest.Digest}");
         await audit.RecordAsync(context.Caller().Username!, access.Project.Id, $"{name}:{tag}", "tag", "create");
         return context.Created($"{ManagementApi.Prefix}/projects/{access.Project.Name}/repositories/{Repositories.PathSegment(name)}/artifacts/{manifest.Digest}/tags/{tag}");
     }
@@ -197,18 +197,18 @@ public static class ArtifactEndpoints
         var sourceGrain = grains.GetGrain<IRepositoryGrain>(source);
         var targetGrain = grains.GetGrain<IRepositoryGrain>(name);
         var root = await sourceGrain.GetManifestAsync(sourceReference, withContent: true) ?? throw Harbor.NotFound($"artifact {from} not found");
-        await CopyManifestAsync(sourceGrain, targetGrain, root, source, [], 0);
+        await CopyManifestAsync(sourceGrain, targetGrain, root, source, caller.Username, [], 0);
         if (tag is not null)
         {
-            var tagged = await targetGrain.PutManifestAsync(new PutManifestCommand(tag, root.MediaType, root.Content!, root.Digest));
-            if (tagged.Error is not null) throw Harbor.BadRequest($"cannot tag the copy {name}@{root.Digest} as {tag}: {tagged.Detail}");
+            var tagged = await targetGrain.PutManifestAsync(new PutManifestCommand(tag, root.MediaType, root.Content!, root.Digest, caller.Username));
+            if (tagged.Error is not null) throw PutRefused(tagged, $"cannot tag the copy {name}@{root.Digest} as {tag}");
         }
         await audit.RecordAsync(caller.Username!, access.Project.Id, tag is null ? $"{name}@{root.Digest}" : $"{name}:{tag}", "artifact", "create");
         return context.Created($"{ManagementApi.Prefix}/projects/{access.Project.Name}/repositories/{Repositories.PathSegment(name)}/artifacts/{root.Digest}");
     }
 
     private static async Task CopyManifestAsync(IRepositoryGrain source, IRepositoryGrain target, ManifestResponse manifest, string sourceName,
-        HashSet<Digest> copied, int depth)
+        string? @operator, HashSet<Digest> copied, int depth)
     {
         if (!copied.Add(manifest.Digest)) return;
         if (depth > MaxDepth) throw Harbor.BadRequest($"indexes nested more than {MaxDepth} deep cannot be copied");
@@ -220,7 +220,7 @@ public static class ArtifactEndpoints
         {
             var content = await source.GetManifestAsync(child.ToString(), withContent: true)
                 ?? throw Harbor.NotFound($"manifest {child} of {sourceName}@{manifest.Digest} is missing in the source");
-            await CopyManifestAsync(source, target, content, sourceName, copied, depth + 1);
+            await CopyManifestAsync(source, target, content, sourceName, @operator, copied, depth + 1);
         }
         foreach (var blob in parsed.RequiredBlobs.Concat(parsed.OptionalBlobs).Distinct())
         {
@@ -228,9 +228,13 @@ public static class ArtifactEndpoints
             if (await source.GetBlobSizeAsync(blob) is { } size) await target.LinkBlobAsync(blob, size);
             else if (parsed.RequiredBlobs.Contains(blob)) throw Harbor.NotFound($"blob {blob} of {sourceName}@{manifest.Digest} is missing in the source");
         }
-        var result = await target.PutManifestAsync(new PutManifestCommand(manifest.Digest.ToString(), manifest.MediaType, manifest.Content!, manifest.Digest));
-        if (result.Error is not null) throw Harbor.BadRequest($"cannot copy {sourceName}@{manifest.Digest}: {result.Detail}");
+        var result = await target.PutManifestAsync(new PutManifestCommand(manifest.Digest.ToString(), manifest.MediaType, manifest.Content!, manifest.Digest, @operator));
+        if (result.Error is not null) throw PutRefused(result, $"cannot copy {sourceName}@{manifest.Digest}");
     }
+
+    /// <summary>A refused tag or copy: a project policy (quota, immutability) is Harbor's 403 with the policy's reason; anything else a 400.</summary>
+    private static HarborException PutRefused(PutManifestResult result, string what) =>
+        result.Error == OciErrorCode.PolicyDenied ? Harbor.Forbidden($"{what}: {result.Detail}") : Harbor.BadRequest($"{what}: {result.Detail}");
 
     /// <summary><c>project/repository:tag</c> or <c>project/repository@digest</c>.</summary>
     private static (string Repository, string Reference, string? Tag) ParseFrom(string? from)

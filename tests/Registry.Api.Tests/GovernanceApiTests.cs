@@ -276,4 +276,17 @@ public sealed class GovernanceApiTests(RepositoryApiFixture fixture) : IClassFix
         Assert.Equal(0, (await AdminApi.JsonAsync($"/projects/{name}/webhook/policies")).GetArrayLength());
         Assert.Equal(0, (await AdminApi.JsonAsync($"/labels?scope=p&project_id={(await AdminApi.JsonAsync($"/projects/{name}")).GetProperty("project_id").GetInt64()}")).GetArrayLength());
     }
+
+    [Fact]
+    public async Task ACopyIntoAProjectWithoutRoomIsRefusedWithHarborsForbiddenAndTheQuotaMessage()
+    {
+        var (_, source) = await ProjectAsync();
+        var (targetId, target) = await ProjectAsync(storageLimit: 10);
+        await Admin.PushImageAsync($"{source}/app", "v1");
+
+        var refused = await AdminApi.PostAsync($"/projects/{target}/repositories/app/artifacts?from={Uri.EscapeDataString($"{source}/app:v1")}", null);
+        var message = await HarborExpect.ErrorAsync(refused, HttpStatusCode.Forbidden, "FORBIDDEN");
+        Assert.Contains("exceed the configured upper limit", message);
+        Assert.Equal(0, (await AdminApi.JsonAsync($"/quotas/{targetId}")).GetProperty("used").GetProperty("storage").GetInt64());
+    }
 }
