@@ -27,6 +27,12 @@ public sealed class ConfigurationModel(RegistryApi api) : AdminPage(api)
         [Required(ErrorMessage = "Enter the robot token duration."), Range(1, 36500, ErrorMessage = "Robot token duration is 1 to 36500 days."), Display(Name = "Robot token duration (days)")]
         public int? RobotTokenDuration { get; set; }
 
+        [Required(ErrorMessage = "Enter how many days deleted artifacts stay in the recycle bin."), Range(0, 3650, ErrorMessage = "The recycle bin keeps artifacts 0 to 3650 days."), Display(Name = "Recycle bin retention (days; 0 deletes at once)")]
+        public int? RecycleBinRetentionDays { get; set; }
+
+        [StringLength(2000), Display(Name = "Internal webhook targets allowed (host names and CIDRs, comma-separated)")]
+        public string? WebhookAllowedTargets { get; set; }
+
         [Required(ErrorMessage = "Enter the robot name prefix."), StringLength(32), Display(Name = "Robot name prefix")]
         public string RobotNamePrefix { get; set; } = "";
 
@@ -131,6 +137,8 @@ public sealed class ConfigurationModel(RegistryApi api) : AdminPage(api)
         ("ldap_scope", i.LdapScope),
         ("ldap_timeout", i.LdapTimeout!.Value),
         ("ldap_verify_cert", i.LdapVerifyCert),
+        ("recycle_bin_retention_days", i.RecycleBinRetentionDays!.Value),
+        ("webhook_allowed_targets", i.WebhookAllowedTargets?.Trim() ?? ""),
     ];
 
     private static bool Same(JsonElement stored, object value) => value switch
@@ -162,6 +170,8 @@ public sealed class ConfigurationModel(RegistryApi api) : AdminPage(api)
             LdapScope = Number("ldap_scope", 2),
             LdapTimeout = Number("ldap_timeout", 5),
             LdapVerifyCert = Flag("ldap_verify_cert", true),
+            RecycleBinRetentionDays = Number("recycle_bin_retention_days", 7),
+            WebhookAllowedTargets = Text("webhook_allowed_targets", ""),
         };
     }
 }

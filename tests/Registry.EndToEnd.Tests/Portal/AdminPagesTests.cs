@@ -190,6 +190,15 @@ public sealed class AdminPagesTests(ITestOutputHelper output) : PortalTest(outpu
         Assert.Equal(45, stored.GetProperty("token_expiration").GetProperty("value").GetInt32());
         Assert.False(stored.TryGetProperty("ldap_search_password", out _));
 
+        // Governance settings: how long the recycle bin keeps deletions, and internal webhook targets.
+        await page.GetByLabel("Recycle bin retention (days; 0 deletes at once)").FillAsync("3");
+        await page.GetByLabel("Internal webhook targets allowed (host names and CIDRs, comma-separated)").FillAsync("hooks.internal, 10.20.0.0/16");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(Flash(page)).ToContainTextAsync("recycle_bin_retention_days");
+        stored = await api.GetFromJsonAsync<JsonElement>("api/v2.0/configurations");
+        Assert.Equal(3, stored.GetProperty("recycle_bin_retention_days").GetProperty("value").GetInt32());
+        Assert.Contains("10.20.0.0/16", stored.GetProperty("webhook_allowed_targets").GetProperty("value").GetString());
+
         // Nothing listens on this port: the test answers with the failure, and nothing is saved.
         var closed = FreePorts.Take(1)[0];
         await page.GetByLabel("LDAP URL").FillAsync($"ldap://127.0.0.1:{closed}");
