@@ -152,7 +152,17 @@ public sealed class FileSystemBlobStore : IBlobStore
         foreach (var file in new DirectoryInfo(_uploads).EnumerateFiles())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            yield return new StoredUpload(file.Name, file.Length, file.LastWriteTimeUtc);
+            StoredUpload upload;
+            try
+            {
+                upload = new StoredUpload(file.Name, file.Length, file.LastWriteTimeUtc);
+            }
+            catch (FileNotFoundException)
+            {
+                // Completed (moved into place) or cancelled between the directory read and its stat.
+                continue;
+            }
+            yield return upload;
         }
         await Task.CompletedTask;
     }

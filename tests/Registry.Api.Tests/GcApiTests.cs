@@ -36,7 +36,9 @@ public sealed class GcApiTests(RegistryFactory registry) : IClassFixture<Registr
             var run = await Admin.JsonAsync($"/system/gc/{id}");
             if (run.GetProperty("job_status").GetString() is "Success" or "Error" or "Stopped")
             {
-                Assert.Equal("Success", run.GetProperty("job_status").GetString());
+                var status = run.GetProperty("job_status").GetString();
+                if (status != "Success")
+                    Assert.Fail($"gc {id} ended {status}:\n{await (await Admin.GetAsync($"/system/gc/{id}/log")).Content.ReadAsStringAsync()}");
                 return run;
             }
             await Task.Delay(50);

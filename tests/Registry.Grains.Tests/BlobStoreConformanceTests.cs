@@ -177,4 +177,31 @@ public sealed class FileSystemBlobStoreTests : BlobStoreConformanceTests
         Assert.Equal(expected, content!.LocalPath);
         Assert.Empty(Directory.GetFiles(Path.Combine(_root.Path, "uploads")));
     }
+
+    /// <summary>
+    /// The upload sweeper (and GC) list uploads while clients complete them: an upload committed
+    /// between the directory read and its stat is skipped, not a FileNotFoundException that ends the sweep.
+    /// </summary>
+    [Fact]
+    public async Task UploadsCompletedWhileListedAreSkipped()
+    {
+        var ids = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            var id = CheckedBlobStore.NewUploadId();
+            await Store.AppendUploadAsync(id, 0, new MemoryStream([(byte)i]), null);
+            ids.Add(id);
+        }
+        var listed = new List<string>();
+        await foreach (var upload in Store.ListUploadsAsync())
+        {
+            listed.Add(upload.Id);
+            if (listed.Count == 1)
+            {
+                // The rest complete now, after the directory was read.
+                foreach (var id in ids.Where(id => id != upload.Id)) await Store.DeleteUploadAsync(id);
+            }
+        }
+        Assert.NotEmpty(listed);
+    }
 }
