@@ -8,21 +8,7 @@ namespace Registry.Api.Hosting;
 /// </summary>
 public sealed class RetentionScheduleService(IGrainFactory grains, ILogger<RetentionScheduleService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
-        {
-            try
-            {
-                await grains.GetGrain<IRetentionSchedulerGrain>(IRetentionSchedulerGrain.Key).ScheduleAsync();
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The cluster may still be coming up: try again shortly.
-                logger.LogWarning(e, "Scheduling tag retention failed (attempt {Attempt}); retrying", attempt + 1);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, 5 << Math.Min(attempt, 4))), stoppingToken);
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        PeriodicWork.RetryUntilDoneAsync(() => grains.GetGrain<IRetentionSchedulerGrain>(IRetentionSchedulerGrain.Key).ScheduleAsync(),
+            logger, "Scheduling tag retention", stoppingToken);
 }

@@ -11,32 +11,21 @@ namespace Registry.Api.Hosting;
 /// </summary>
 public sealed class UploadSweepService(IGrainFactory grains, IOptions<RegistryOptions> options, TimeProvider clock, ILogger<UploadSweepService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         var sweeper = grains.GetGrain<IUploadSweeperGrain>(IUploadSweeperGrain.Key);
         var timeout = TimeSpan.FromHours(settings.UploadTimeoutHours);
         var interval = TimeSpan.FromMinutes(Math.Max(1, settings.UploadSweepIntervalMinutes));
-        for (var attempt = 0; !stoppingToken.IsCancellationRequested; attempt++)
+        return PeriodicWork.RetryUntilDoneAsync(async () =>
         {
-            try
+            await sweeper.ScheduleAsync(interval, timeout);
+            var result = await sweeper.SweepAsync(clock.GetUtcNow() - timeout);
+            if (result.FilesDeleted + result.SessionsClosed > 0)
             {
-                await sweeper.ScheduleAsync(interval, timeout);
-                var result = await sweeper.SweepAsync(clock.GetUtcNow() - timeout);
-                if (result.FilesDeleted + result.SessionsClosed > 0)
-                {
-                    logger.LogInformation("Swept abandoned uploads: {Sessions} sessions closed, {Files} files deleted, {Bytes} bytes freed",
-                        result.SessionsClosed, result.FilesDeleted, result.BytesFreed);
-                }
-
-                return;
+                logger.LogInformation("Swept abandoned uploads: {Sessions} sessions closed, {Files} files deleted, {Bytes} bytes freed",
+                    result.SessionsClosed, result.FilesDeleted, result.BytesFreed);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The cluster or a store may still be coming up: try again shortly.
-                logger.LogWarning(e, "Scheduling the upload sweep failed (attempt {Attempt}); retrying", attempt + 1);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, 5 << Math.Min(attempt, 4))), stoppingToken);
-            }
-        }
+        }, logger, "Scheduling the upload sweep", stoppingToken);
     }
 }

@@ -35,8 +35,8 @@ public static class QuotaSql
     /// <summary>
     /// Charges a manifest row just inserted in <paramref name="repository"/>: its own
     /// <paramref name="manifestSize"/> bytes and <paramref name="blobs"/>, each only when no other
-    /// manifest of the project holds it. Throws <see cref="QuotaExceededException"/> (nothing
-    /// written) when the project's limit would be exceeded; writes a QUOTA_WARNING event when this
+    /// manifest of the project holds it. Throws <see cref="QuotaExceededException"/> when the
+    /// project's limit would be exceeded, and the caller's transaction rolls back; writes a QUOTA_WARNING event when this
     /// charge crosses <see cref="WarningRatio"/> of the limit. Returns the project's new usage.
     /// </summary>
     public static async Task<long> ChargeAsync(DbConnection c, DbTransaction tx, string repository, Digest manifest, long manifestSize,
@@ -48,23 +48,21 @@ public static class QuotaSql
         var held = new Dictionary<string, long>(StringComparer.Ordinal) { [manifest.ToString()] = manifestSize };
         foreach (var (digest, size) in blobs) held.TryAdd(digest.ToString(), size);
 
+        // Count the holder of each digest; a digest's first holder in the project adds its size. Over
+        // the limit, the exception rolls the caller's transaction (these upserts with it) back.
         long adding = 0;
         foreach (var (digest, size) in held)
         {
-            var exists = await SqlSession.ScalarAsync(c, tx, "SELECT refs FROM quota_refs WHERE project = @p AND digest = @d",
-                cancellationToken, ("@p", project), ("@d", digest));
-            if (exists is null) adding += size;
+            var refs = await SqlSession.ScalarAsync(c, tx, """
+                INSERT INTO quota_refs (project, digest, size, refs) VALUES (@p, @d, @s, 1)
+                ON CONFLICT (project, digest) DO UPDATE SET refs = quota_refs.refs + 1
+                RETURNING refs
+                """, cancellationToken, ("@p", project), ("@d", digest), ("@s", size));
+            if (Convert.ToInt64(refs, CultureInfo.InvariantCulture) == 1) adding += size;
         }
         if (row.Limit >= 0 && adding > 0 && row.Used + adding > row.Limit)
             throw new QuotaExceededException(row.Id, project, adding, row.Used, row.Limit);
 
-        foreach (var (digest, size) in held)
-        {
-            await SqlSession.ExecuteAsync(c, tx, """
-                INSERT INTO quota_refs (project, digest, size, refs) VALUES (@p, @d, @s, 1)
-                ON CONFLICT (project, digest) DO UPDATE SET refs = quota_refs.refs + 1
-                """, cancellationToken, ("@p", project), ("@d", digest), ("@s", size));
-        }
         var used = row.Used + adding;
         if (adding != 0)
         {
