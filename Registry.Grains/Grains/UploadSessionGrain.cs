@@ -24,6 +24,15 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
     {
         var record = await uploads.GetAsync(this.GetPrimaryKeyString(), cancellationToken);
         if (record is null) return;
+        if (record.Committed is { } stored && Digest.TryParse(stored, out var committed))
+        {
+            // A completing PUT stored the bytes as this blob and failed before linking it: its
+            // retry (on this activation) only links it. A collected blob reads as empty, and the
+            // link step then asks the client to upload again.
+            var blobSize = await blobs.GetSizeAsync(committed, cancellationToken);
+            _state = new UploadState(record.Repository, blobSize ?? 0, record.StartedAt, committed);
+            return;
+        }
         var size = await blobs.GetUploadSizeAsync(record.Id, cancellationToken);
         _state = new UploadState(record.Repository, Math.Max(size, 0), record.StartedAt);
     }
@@ -74,12 +83,15 @@ internal sealed class UploadSessionGrain(IUploadStore uploads, IBlobStore blobs,
         return Task.FromResult(true);
     }
 
-    Task IUploadSessionGrain.AbandonCompletionAsync(Guid leaseId, Digest? committed)
+    async Task IUploadSessionGrain.AbandonCompletionAsync(Guid leaseId, Digest? committed)
     {
-        if (_state is null || leaseId != _lease) return Task.CompletedTask;
+        if (_state is null || leaseId != _lease) return;
         _lease = Guid.Empty;
-        if (committed is not null) _state = _state with { Committed = committed };
-        return Task.CompletedTask;
+        if (committed is null || _state.Committed == committed) return;
+        _state = _state with { Committed = committed };
+        // Persisted, so that a retry on another activation (this node died, or the grain was
+        // collected) still knows the bytes are stored rather than finding an empty upload.
+        await BackingFailures.GuardAsync(() => uploads.SetCommittedAsync(this.GetPrimaryKeyString(), committed.Value.ToString()));
     }
 
     async Task<bool> IUploadSessionGrain.CloseAsync(string repository)

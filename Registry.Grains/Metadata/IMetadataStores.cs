@@ -43,6 +43,8 @@ public interface IUploadStore
     Task CreateAsync(UploadRecord upload, CancellationToken cancellationToken = default);
     Task<UploadRecord?> GetAsync(string id, CancellationToken cancellationToken = default);
     Task DeleteAsync(string id, CancellationToken cancellationToken = default);
+    /// <summary>Records that the session's bytes are stored as <paramref name="digest"/> (they are no longer an upload).</summary>
+    Task SetCommittedAsync(string id, string digest, CancellationToken cancellationToken = default);
     /// <summary>Sessions started before <paramref name="cutoff"/>, oldest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<UploadRecord>> ListStartedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken = default);
 }

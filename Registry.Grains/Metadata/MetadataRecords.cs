@@ -32,4 +32,5 @@ public sealed record RepositorySnapshot(
     IReadOnlyDictionary<string, Digest> Tags,
     IReadOnlyDictionary<Digest, long> Blobs);
 
-public sealed record UploadRecord(string Id, string Repository, DateTimeOffset StartedAt);
+/// <param name="Committed">The blob a completing PUT stored before it failed to link it; the retried PUT only links it.</param>
+public sealed record UploadRecord(string Id, string Repository, DateTimeOffset StartedAt, string? Committed = null);

@@ -50,14 +50,17 @@ public sealed class PostgresAccountStore(PostgresDatabase db, TimeProvider clock
     Task<UploadRecord?> IUploadStore.GetAsync(string id, CancellationToken cancellationToken) =>
         db.ReadAsync<UploadRecord?>(async c =>
         {
-            await using var cmd = Command(c, null, "SELECT repository, started_at FROM uploads WHERE id = @id", ("@id", id));
+            await using var cmd = Command(c, null, "SELECT repository, started_at, committed FROM uploads WHERE id = @id", ("@id", id));
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken)) return null;
-            return new UploadRecord(id, reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)));
+            return new UploadRecord(id, reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), reader.IsDBNull(2) ? null : reader.GetString(2));
         }, cancellationToken);
 
     Task IUploadStore.DeleteAsync(string id, CancellationToken cancellationToken) =>
         db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "DELETE FROM uploads WHERE id = @id", cancellationToken, ("@id", id)), cancellationToken);
+
+    Task IUploadStore.SetCommittedAsync(string id, string digest, CancellationToken cancellationToken) =>
+        db.WriteAsync((c, tx) => ExecuteAsync(c, tx, "UPDATE uploads SET committed = @d WHERE id = @id", cancellationToken, ("@id", id), ("@d", digest)), cancellationToken);
 
     Task<IReadOnlyList<UploadRecord>> IUploadStore.ListStartedBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken) =>
         db.ReadAsync<IReadOnlyList<UploadRecord>>(async c =>

@@ -385,5 +385,8 @@ internal static class PostgresSchema
             updated_at bigint NOT NULL
         );
         """,
+        """
+        ALTER TABLE uploads ADD COLUMN committed text COLLATE "C";
+        """,
     ];
 }

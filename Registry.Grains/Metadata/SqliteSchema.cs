@@ -392,5 +392,8 @@ internal static class SqliteSchema
             updated_at INTEGER NOT NULL
         );
         """,
+        """
+        ALTER TABLE uploads ADD COLUMN committed TEXT;
+        """,
     ];
 }

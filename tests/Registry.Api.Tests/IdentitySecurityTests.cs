@@ -90,16 +90,23 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
         // an unknown name must take the same road as a wrong password.
         var users = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Registry.Api.Auth.UserAuthenticator>(registry.Services);
         await Admin.CreateUserAsync("timing-known");
+        // The fastest of several attempts: other tests running alongside only ever add time, so the
+        // minimum is what the code itself costs.
         async Task<double> MeasureAsync(string user)
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (var i = 0; i < 5; i++) Assert.Null(await users.AuthenticateAsync(user, $"Wrong{i}Password"));
-            return clock.Elapsed.TotalMilliseconds / 5;
+            var fastest = double.MaxValue;
+            for (var i = 0; i < 8; i++)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                Assert.Null(await users.AuthenticateAsync(user, $"Wrong{i}Password"));
+                fastest = Math.Min(fastest, clock.Elapsed.TotalMilliseconds);
+            }
+            return fastest;
         }
         await MeasureAsync("timing-known"); // warm up
         var known = await MeasureAsync("timing-known");
         var unknown = await MeasureAsync("timing-unknown-" + Guid.NewGuid().ToString("N")[..6]);
-        Assert.True(unknown > known * 0.3, $"unknown user {unknown:F1} ms vs wrong password {known:F1} ms");
+        Assert.True(unknown > known * 0.3, $"unknown user {unknown:F2} ms vs wrong password {known:F2} ms (fastest of 8 each)");
         // And the comparison of the derived key is constant-time (FixedTimeEquals): a hash differing in its
         // first byte and one differing in its last are both refused.
         var hash = Registry.Api.Auth.PasswordHasher.Hash("Right1Password");

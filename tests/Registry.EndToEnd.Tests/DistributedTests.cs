@@ -142,7 +142,13 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
             else
             {
                 output.WriteLine("node B answered BLOB_UPLOAD_UNKNOWN; retrying the whole upload");
-                await ociB.PushBlobAsync(data);
+                await EventuallyAsync("the whole upload again through node B", async () =>
+                {
+                    using var post = await httpB.PostAsync($"v2/library/resume/blobs/uploads/?digest={Uri.EscapeDataString(digest)}", new ByteArrayContent(data));
+                    if (post.StatusCode == HttpStatusCode.Created) return "created";
+                    AssertUnavailable(post);
+                    return null;
+                });
             }
 
             Assert.Equal(data, await ociB.GetBlobAsync(digest));

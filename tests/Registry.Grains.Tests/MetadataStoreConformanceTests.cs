@@ -245,6 +245,8 @@ public abstract class MetadataStoreConformanceTests : IAsyncLifetime
         await uploads.CreateAsync(new UploadRecord("u1", "library/a", t0.AddMinutes(1)));
         await uploads.CreateAsync(new UploadRecord("u3", "team/b", t0.AddMinutes(3)));
         Assert.Equal(new UploadRecord("u3", "team/b", t0.AddMinutes(3)), await uploads.GetAsync("u3"));
+        await uploads.SetCommittedAsync("u3", "sha256:" + new string('a', 64));
+        Assert.Equal(new UploadRecord("u3", "team/b", t0.AddMinutes(3), "sha256:" + new string('a', 64)), await uploads.GetAsync("u3"));
         Assert.Equal(["u1", "u2"], (await uploads.ListStartedBeforeAsync(t0.AddMinutes(10), 2)).Select(u => u.Id));
         Assert.Equal(["u1"], (await uploads.ListStartedBeforeAsync(t0.AddMinutes(2), 10)).Select(u => u.Id));
         await uploads.DeleteAsync("u1");

@@ -67,4 +67,30 @@ public sealed class UploadSessionGrainTests(ClusterFixture fixture)
         Assert.True(await session.CloseAsync(Repository));
         Assert.False(await session.EndWriteAsync(lease.LeaseId, 7, release: true));
     }
+
+    [Fact]
+    public async Task AStoredButUnlinkedUploadIsRememberedByTheNextActivation()
+    {
+        var id = CheckedBlobStore.NewUploadId();
+        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(id);
+        await session.StartAsync(Repository);
+        var store = new CheckedBlobStore(new FileSystemBlobStore(fixture.DataPath));
+        var bytes = new byte[4321];
+        Random.Shared.NextBytes(bytes);
+        await store.AppendUploadAsync(id, 0, new MemoryStream(bytes), null);
+        var lease = await session.BeginWriteAsync(Repository, 4321);
+        Assert.True(await session.EndWriteAsync(lease.LeaseId, 4321, release: false));
+        var digest = Digest.FromHash(Digest.Sha256, System.Security.Cryptography.SHA256.HashData(bytes));
+        await store.CommitUploadAsync(id, digest);
+
+        // The link failed (503): the lease is given back with the stored digest, and the grain is
+        // then collected (or its node dies) before the client retries.
+        await session.AbandonCompletionAsync(lease.LeaseId, digest);
+        await fixture.Cluster.DeactivateAsync(session.GetGrainId());
+
+        var retried = await fixture.Silo(1).GetGrain<IUploadSessionGrain>(id).BeginWriteAsync(Repository, null);
+        Assert.Null(retried.Error);
+        Assert.Equal(digest, retried.Committed);
+        Assert.Equal(4321, retried.Offset);
+    }
 }
