@@ -1,17 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Caching.Memory;
+using StackExchange.Redis;
 
 namespace Registry.Api.Auth;
 
 /// <summary>
 /// Brute-force protection: after <see cref="MaxFailures"/> failed logins for one username from one
-/// client address within <see cref="Window"/>, further attempts of that pair are refused (429)
-/// until the window has passed, whether or not the password is right. Other addresses and other
-/// users are not affected, so an attacker cannot lock a user out from everywhere.
+/// client address within <see cref="Window"/> (counted from the first failure), further attempts of
+/// that pair are refused (429) until the window has passed, whether or not the password is right.
+/// Other addresses and other users are not affected, so an attacker cannot lock a user out from
+/// everywhere.
+/// <para>
+/// In a cluster (Redis configured) the count is shared, so N nodes do not allow N times the tries.
+/// Each node also counts on its own, and a node that cannot reach Redis goes by its own count: an
+/// outage loosens the limit to per node, never lifts it.
+/// </para>
 /// </summary>
-public sealed class LoginThrottle(IMemoryCache cache, TimeProvider clock)
+public sealed class LoginThrottle(IMemoryCache cache, TimeProvider clock, ILogger<LoginThrottle> logger, IConnectionMultiplexer? redis = null)
 {
     public const int MaxFailures = 10;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
+
+    /// <summary>Counts a failure and starts the window with the first one, in one step.</summary>
+    private const string IncrementScript = """
+        local n = redis.call('INCR', KEYS[1])
+        if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+        return n
+        """;
 
     private sealed class Counter
     {
@@ -19,28 +35,59 @@ public sealed class LoginThrottle(IMemoryCache cache, TimeProvider clock)
         public DateTimeOffset Until;
     }
 
-    private static string Key(string username, string? address) => $"login-fail:{username.ToLowerInvariant()}\0{address}";
+    /// <summary>A hash, so that hostile usernames make neither long keys nor key patterns.</summary>
+    private static string Key(string username, string? address) =>
+        "login-fail:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{username.ToLowerInvariant()}\0{address}")));
+
+    private static RedisKey SharedKey(string key) => "registry:" + key;
 
     /// <summary>Seconds until the pair may try again, or null when it may try now.</summary>
-    public int? RetryAfter(string username, string? address)
+    public async ValueTask<int?> RetryAfterAsync(string username, string? address)
     {
-        if (!cache.TryGetValue(Key(username, address), out Counter? counter) || counter is null) return null;
+        var key = Key(username, address);
+        var local = LocalRetryAfter(key);
+        if (local is not null || redis is null) return local;
+        try
+        {
+            var shared = await redis.GetDatabase().StringGetWithExpiryAsync(SharedKey(key));
+            if (shared.Value.TryParse(out long failures) && failures >= MaxFailures && shared.Expiry is { } left && left > TimeSpan.Zero)
+                return (int)Math.Ceiling(left.TotalSeconds);
+            return null;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Login throttle: Redis unreachable, going by this node's count");
+            return null;
+        }
+    }
+
+    public async ValueTask RecordFailureAsync(string username, string? address)
+    {
+        var key = Key(username, address);
+        var counter = cache.GetOrCreate(key, entry =>
+        {
+            entry.AbsoluteExpirationRelativeToNow = Window;
+            return new Counter { Until = clock.GetUtcNow() + Window };
+        })!;
+        lock (counter) counter.Failures++;
+        if (redis is null) return;
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(IncrementScript, [SharedKey(key)], [(long)Window.TotalMilliseconds]);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            logger.LogWarning(e, "Login throttle: Redis unreachable, the failure counts on this node only");
+        }
+    }
+
+    private int? LocalRetryAfter(string key)
+    {
+        if (!cache.TryGetValue(key, out Counter? counter) || counter is null) return null;
         lock (counter)
         {
             var left = counter.Until - clock.GetUtcNow();
             return counter.Failures >= MaxFailures && left > TimeSpan.Zero ? (int)Math.Ceiling(left.TotalSeconds) : null;
         }
     }
-
-    public void RecordFailure(string username, string? address)
-    {
-        var counter = cache.GetOrCreate(Key(username, address), entry =>
-        {
-            entry.AbsoluteExpirationRelativeToNow = Window;
-            return new Counter { Until = clock.GetUtcNow() + Window };
-        })!;
-        lock (counter) counter.Failures++;
-    }
-
-    public void Reset(string username, string? address) => cache.Remove(Key(username, address));
 }

@@ -38,11 +38,11 @@ public sealed class RequestAuthenticator(
     public async Task<Identification> SignInAsync(HttpContext context, string username, string password, bool auditSuccess)
     {
         var address = context.Connection.RemoteIpAddress?.ToString();
-        if (throttle.RetryAfter(username, address) is { } wait) return new(null, wait);
+        if (await throttle.RetryAfterAsync(username, address) is { } wait) return new(null, wait);
         var caller = await users.AuthenticateAsync(username, password, context.RequestAborted);
         if (caller is null)
         {
-            throttle.RecordFailure(username, address);
+            await throttle.RecordFailureAsync(username, address);
             await audit.RecordAsync(Truncate(username), null, "login", "user", "login", success: false);
             return new(null);
         }

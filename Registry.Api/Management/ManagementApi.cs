@@ -24,7 +24,8 @@ public static class ManagementApi
         var services = builder.Services;
         services.AddSingleton<SystemSettings>();
         services.AddSingleton<AuditLog>();
-        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LoginThrottle>>(), sp.GetKeyedService<StackExchange.Redis.IConnectionMultiplexer>(Registry.Api.Hosting.BackingServices.RedisServiceKey)));
         services.AddLdap();
         services.AddValidatorsFromAssemblyContaining<AuditLog>(ServiceLifetime.Singleton);
         services.ConfigureHttpJsonOptions(o =>

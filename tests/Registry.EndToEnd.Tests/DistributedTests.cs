@@ -58,6 +58,42 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FailedLoginsThroughBothNodesCountTowardsOneLimit()
+    {
+        using var http = new HttpClient();
+        static AuthenticationHeaderValue Basic(string credentials) => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        using (var create = new HttpRequestMessage(HttpMethod.Post, new Uri(A.BaseAddress, "api/v2.0/users"))
+        {
+            Content = new StringContent("""{"username":"guessed","email":"guessed@example.com","realname":"Guessed","password":"Right1Password"}""", Encoding.UTF8, "application/json"),
+        })
+        {
+            create.Headers.Authorization = Basic(A.Credentials);
+            using var created = await http.SendAsync(create);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        async Task<HttpResponseMessage> LoginAsync(RegistryProcess node, string password)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(node.BaseAddress, "v2/"));
+            request.Headers.Authorization = Basic("guessed:" + password);
+            return await http.SendAsync(request);
+        }
+
+        // Ten wrong passwords, half through each node: each node alone has seen only five.
+        for (var i = 0; i < 10; i++)
+        {
+            using var wrong = await LoginAsync(i % 2 == 0 ? A : B, $"Wrong{i}Password");
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+        foreach (var node in new[] { A, B })
+        {
+            using var refused = await LoginAsync(node, "Right1Password");
+            Assert.True(refused.StatusCode == HttpStatusCode.TooManyRequests, $"{node.BaseAddress}: {(int)refused.StatusCode} {await refused.Content.ReadAsStringAsync()}");
+            Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        }
+    }
+
+    [Fact]
     public async Task ARetagThroughOneNodeIsReadThroughTheOtherAtOnceAndConcurrentPushesToOneTagAgree()
     {
         using var httpA = A.CreateClient();
