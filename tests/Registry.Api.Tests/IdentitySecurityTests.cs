@@ -37,6 +37,9 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
     [InlineData("foreign-key")]
     [InlineData("expired")]
     [InlineData("garbage")]
+    [InlineData("embedded-jwk")]
+    [InlineData("x5c")]
+    [InlineData("not-yet-valid")]
     public async Task ForgedTokensAreRefusedByTheManagementApi(string kind)
     {
         var claims = Jwt.Claims("library/x", ["pull"]); // subject: admin
@@ -45,7 +48,10 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
             "alg-none" => Jwt.Unsigned(claims, null),
             "hs256" => Jwt.SignHs256(claims, RandomNumberGenerator.GetBytes(32), null),
             "foreign-key" => Jwt.SignRs256(claims, RSA.Create(2048), null),
-            "expired" => await ExpiredRealTokenAsync(),
+            "expired" => await RealTokenAsync(Jwt.Claims("library/x", ["pull"], DateTimeOffset.UtcNow.AddHours(-1))),
+            "embedded-jwk" => Jwt.SignRs256WithEmbeddedJwk(claims, RSA.Create(2048), null),
+            "x5c" => Jwt.SignRs256WithX5c(claims, RSA.Create(2048), null),
+            "not-yet-valid" => await RealTokenAsync(Jwt.Claims("library/x", ["pull"], DateTimeOffset.UtcNow.AddHours(2), notBefore: DateTimeOffset.UtcNow.AddHours(1))),
             _ => "a.b.c",
         };
         var api = new HarborApi(registry.WithBearer(token));
@@ -53,12 +59,12 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
         await HarborExpect.ErrorAsync(await api.PostAsync("/projects", new { project_name = "forged" }), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
     }
 
-    /// <summary>A token the registry itself signed, an hour past its expiry.</summary>
-    private async Task<string> ExpiredRealTokenAsync()
+    /// <summary><paramref name="claims"/> signed with the registry's own key (an expired or not yet valid token of its own).</summary>
+    private async Task<string> RealTokenAsync(System.Text.Json.Nodes.JsonObject claims)
     {
         var keys = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Registry.Api.Auth.TokenKeys>(registry.Services);
         await Expect.StatusAsync(await registry.Admin.GetAsync("/v2/"), HttpStatusCode.OK);
-        return Jwt.SignRs256(Jwt.Claims("library/x", ["pull"], DateTimeOffset.UtcNow.AddHours(-1)), keys.Key.Rsa, keys.Key.KeyId);
+        return Jwt.SignRs256(claims, keys.Key.Rsa, keys.Key.KeyId);
     }
 
     [Fact]
