@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FluentValidation;
 using Registry.Api.Identity.Ldap;
 using Registry.Grains.Metadata;
 
@@ -16,7 +17,21 @@ public sealed record LdapPingResult(bool Success, string Message);
 
 public sealed record LdapUserDto(string Username, string Realname, string Email);
 
+/// <summary>Harbor's LdapImportUsers: the uids to onboard.</summary>
 public sealed record LdapImportUsers(IReadOnlyList<string>? LdapUidList);
+
+public sealed class LdapImportUsersValidator : AbstractValidator<LdapImportUsers>
+{
+    public const int MaxUsers = 100;
+
+    public LdapImportUsersValidator()
+    {
+        RuleFor(r => r.LdapUidList).NotEmpty().WithMessage($"ldap_uid_list needs 1 to {MaxUsers} names")
+            .Must(l => l is null || l.Count <= MaxUsers).WithMessage($"ldap_uid_list needs 1 to {MaxUsers} names");
+        RuleForEach(r => r.LdapUidList).Must(uid => !string.IsNullOrWhiteSpace(uid) && uid.Length <= 255)
+            .WithMessage("each name in ldap_uid_list must be 1 to 255 characters");
+    }
+}
 
 public sealed record LdapFailedImportUser(string LdapUid, string Error);
 
@@ -144,7 +159,7 @@ public static class ConfigurationEndpoints
         var caller = context.RequireSystem("ldap-user", Auth.Rbac.Verbs.Create);
         var current = await settings.GetAsync(context.RequestAborted);
         if (!current.LdapAuth) throw Harbor.Precondition("auth_mode is not ldap_auth");
-        if (request.LdapUidList is not { Count: > 0 and <= 100 } uids) throw Harbor.BadRequest("ldap_uid_list needs 1 to 100 names");
+        var uids = request.LdapUidList!; // the validator checked it: 1 to 100 names
         var failed = new List<LdapFailedImportUser>();
         foreach (var uid in uids.Distinct())
         {

@@ -73,7 +73,7 @@ public static class ProjectEndpoints
     public static RouteGroupBuilder MapProjectEndpoints(this RouteGroupBuilder api)
     {
         api.MapGet("/projects", ListAsync).WithSummary("List projects").Produces<IReadOnlyList<ProjectDto>>();
-        api.MapMethods("/projects", ["HEAD"], HeadAsync).WithSummary("Check if the project name user provided already exists").Produces(200).Produces(404);
+        api.MapMethods("/projects", ["HEAD"], HeadAsync).WithSummary("Check if the project name user provided already exists").Produces(200).Produces(401).Produces(404);
         api.MapPost("/projects", CreateAsync).WithSummary("Create a new project").Produces(201);
         api.MapGet("/projects/{project_name_or_id}", GetAsync).WithSummary("Return specific project detail information").Produces<ProjectDto>();
         api.MapPut("/projects/{project_name_or_id}", UpdateAsync).WithSummary("Update properties for a selected project").Produces(200);
@@ -113,10 +113,15 @@ public static class ProjectEndpoints
         return result;
     }
 
-    private static async Task<IResult> HeadAsync(IIdentityStore store, string? project_name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a project name is taken (private projects too: names are global), for signed-in
+    /// callers only, as Harbor's headProject: anonymous callers must not learn which private projects exist.
+    /// </summary>
+    private static async Task<IResult> HeadAsync(HttpContext context, IIdentityStore store, string? project_name)
     {
+        context.SignedIn();
         if (string.IsNullOrEmpty(project_name)) throw Harbor.BadRequest("project_name is required");
-        return await store.GetProjectAsync(project_name, cancellationToken) is null ? Results.NotFound() : Results.Ok();
+        return await store.GetProjectAsync(project_name, context.RequestAborted) is null ? Results.NotFound() : Results.Ok();
     }
 
     private static async Task<IResult> CreateAsync(HttpContext context, ProjectReq request, IIdentityStore store, SystemSettings settings, AuditLog audit, IGrainFactory grains)

@@ -13,9 +13,12 @@ public sealed record RobotPermissionDto(string? Kind, string? Namespace, IReadOn
 /// <summary>Harbor's RobotCreate.</summary>
 public sealed record RobotCreate(string? Name, string? Description, int? Duration, string? Level, bool? Disable, IReadOnlyList<RobotPermissionDto>? Permissions, string? Secret);
 
-/// <summary>Harbor's Robot (the PUT body, and what GET returns; never the secret).</summary>
+/// <summary>
+/// Harbor's Robot (the PUT body, and what GET returns; never the secret). <c>creator_type</c> is
+/// "local" (a user) or "robot"; <c>creator_ref</c> is the creator's name here, where Harbor has its id.
+/// </summary>
 public sealed record RobotDto(long Id, string Name, string Description, string Level, int Duration, bool Editable, bool Disable, long ExpiresAt,
-    IReadOnlyList<RobotPermissionDto> Permissions, string CreatorRef, DateTimeOffset CreationTime, DateTimeOffset UpdateTime);
+    IReadOnlyList<RobotPermissionDto> Permissions, string CreatorType, string CreatorRef, DateTimeOffset CreationTime, DateTimeOffset UpdateTime);
 
 public sealed record RobotUpdate(long? Id, string? Name, string? Description, int? Duration, string? Level, bool? Disable, IReadOnlyList<RobotPermissionDto>? Permissions);
 
@@ -121,7 +124,8 @@ public static class RobotEndpoints
         var now = clock.GetUtcNow();
         var secret = request.Secret ?? PasswordHasher.Generate(24);
         var robot = await store.CreateRobotAsync(new RobotRecord(0, fullName, request.Description ?? "", request.Level!, projectId,
-            PasswordHasher.Hash(secret), duration, ExpiresAt(now, duration), request.Disable ?? false, permissions, caller.Username!, now, now), context.RequestAborted)
+            PasswordHasher.Hash(secret), duration, ExpiresAt(now, duration), request.Disable ?? false, permissions, caller.Username!, now, now,
+            caller.IsRobot ? "robot" : "local"), context.RequestAborted)
             ?? throw Harbor.Conflict($"robot account {fullName} already exists");
         await audit.RecordAsync(caller.Username!, projectId, robot.Name, "robot", "create");
         context.Response.Headers.Location = $"{ManagementApi.Prefix}/robots/{robot.Id}";
@@ -256,5 +260,5 @@ public static class RobotEndpoints
 
     private static RobotDto ToDto(RobotRecord r) => new(r.Id, r.Name, r.Description, r.Level, r.Duration, true, r.Disabled, r.ExpiresAt,
         [.. r.Permissions.Select(p => new RobotPermissionDto(p.Kind, p.Namespace, [.. p.Access.Select(a => new RobotAccessDto(a.Resource, a.Action, a.Effect))]))],
-        r.Creator, r.CreatedAt, r.UpdatedAt);
+        r.CreatorType, r.Creator, r.CreatedAt, r.UpdatedAt);
 }

@@ -12,7 +12,8 @@ public sealed record UserProfile(string? Email, string? Realname, string? Commen
 
 public sealed record PasswordReq(string? OldPassword, string? NewPassword);
 
-public sealed record UserSysAdminFlag(bool SysadminFlag);
+/// <summary>Harbor's UserSysAdminFlag; the flag is required (an empty body must not revoke).</summary>
+public sealed record UserSysAdminFlag(bool? SysadminFlag);
 
 /// <summary>Harbor's UserResp: never a password, hash or salt.</summary>
 public sealed record UserResp(long UserId, string Username, string Email, string Realname, string Comment, bool SysadminFlag, bool AdminRoleInAuth,
@@ -44,6 +45,11 @@ public sealed class UserProfileValidator : AbstractValidator<UserProfile>
         RuleFor(u => u.Realname).MaximumLength(255);
         RuleFor(u => u.Comment).MaximumLength(1024);
     }
+}
+
+public sealed class UserSysAdminFlagValidator : AbstractValidator<UserSysAdminFlag>
+{
+    public UserSysAdminFlagValidator() => RuleFor(f => f.SysadminFlag).NotNull().WithMessage("sysadmin_flag is required (true or false)");
 }
 
 public sealed class PasswordReqValidator : AbstractValidator<PasswordReq>
@@ -119,15 +125,17 @@ public static class UserEndpoints
     /// <c>scope=/project/{id or name}</c>: the caller's permissions in that project; no scope or
     /// <c>/</c>: system-level permissions. <c>relative=true</c> gives bare resource names.
     /// </summary>
-    private static async Task<IReadOnlyList<AccessEntry>> PermissionsAsync(HttpContext context, string? scope, bool? relative)
+    private static async Task<IReadOnlyList<AccessEntry>> PermissionsAsync(HttpContext context, string? scope, bool? relative, SystemSettings settings)
     {
         var caller = context.SignedIn();
         scope = string.IsNullOrEmpty(scope) ? "/" : scope.TrimEnd('/');
         if (scope is "" or "/")
         {
+            // Any user may create projects unless project_creation_restriction is adminonly (as CreateAsync of projects decides).
+            var usersCreateProjects = !caller.IsRobot && !(await settings.GetAsync(context.RequestAborted)).OnlyAdminsCreateProjects;
             string[] system = ["project", "user", "audit-log", "robot", "configuration", "ldap-user", "statistics"];
             return [.. system.SelectMany(r => new[] { Rbac.Verbs.Create, Rbac.Verbs.Read, Rbac.Verbs.Update, Rbac.Verbs.Delete, Rbac.Verbs.List }
-                    .Where(a => AccessPolicy.CanOnSystem(caller, r, a) || (r == "project" && a == Rbac.Verbs.Create && !caller.IsRobot))
+                    .Where(a => AccessPolicy.CanOnSystem(caller, r, a) || (r == "project" && a == Rbac.Verbs.Create && usersCreateProjects))
                     .Select(a => new AccessEntry(relative == true ? r : $"/{r}", a)))];
         }
         if (!scope.StartsWith("/project/", StringComparison.Ordinal)) throw Harbor.BadRequest("scope must be / or /project/{id}");
@@ -139,13 +147,13 @@ public static class UserEndpoints
 
     private static async Task<UserResp> GetAsync(HttpContext context, long user_id, IIdentityStore store)
     {
-        SelfOrAdmin(context, user_id);
+        SelfOrAdmin(context, user_id, Rbac.Verbs.Read);
         return ToResp(await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found"));
     }
 
     private static async Task<IResult> UpdateAsync(HttpContext context, long user_id, UserProfile request, IIdentityStore store, AuditLog audit, UserAuthenticator users)
     {
-        SelfOrAdmin(context, user_id);
+        SelfOrAdmin(context, user_id, Rbac.Verbs.Update);
         var user = await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found");
         if (!await store.UpdateUserProfileAsync(user_id, request.Email ?? user.Email, request.Realname ?? user.Realname, request.Comment ?? user.Comment, context.RequestAborted))
             throw Harbor.Conflict("email already exists");
@@ -157,7 +165,7 @@ public static class UserEndpoints
     /// <summary>Users change their own password with the old one; admins reset anyone else's without it.</summary>
     private static async Task<IResult> PasswordAsync(HttpContext context, long user_id, PasswordReq request, IIdentityStore store, AuditLog audit, UserAuthenticator users)
     {
-        var caller = SelfOrAdmin(context, user_id);
+        var caller = SelfOrAdmin(context, user_id, Rbac.Verbs.Update);
         var user = await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found");
         if (user.Source != "db") throw Harbor.Forbidden("the password of a directory user is changed in the directory");
         var self = caller.UserId == user_id;
@@ -179,9 +187,10 @@ public static class UserEndpoints
         if (!caller.SysAdmin) throw Harbor.Forbidden("only system admins grant system admin");
         if (user_id == caller.UserId || user_id == 1) throw Harbor.Forbidden("the admin flag of this account cannot be changed");
         var user = await store.GetUserByIdAsync(user_id, context.RequestAborted) ?? throw Harbor.NotFound($"user {user_id} not found");
-        await store.SetSysAdminAsync(user_id, request.SysadminFlag, context.RequestAborted);
+        var flag = request.SysadminFlag!.Value;
+        await store.SetSysAdminAsync(user_id, flag, context.RequestAborted);
         users.Forget(user.Username);
-        await audit.RecordAsync(caller.Username!, null, user.Username, "user", request.SysadminFlag ? "grant_sysadmin" : "revoke_sysadmin");
+        await audit.RecordAsync(caller.Username!, null, user.Username, "user", flag ? "grant_sysadmin" : "revoke_sysadmin");
         return Results.Ok();
     }
 
@@ -202,11 +211,16 @@ public static class UserEndpoints
         return Results.Ok();
     }
 
-    private static Caller SelfOrAdmin(HttpContext context, long userId)
+    /// <summary>
+    /// The caller, when it is the user itself or may do <paramref name="action"/> on users at system
+    /// level: reading another user's profile needs <c>user:read</c>, changing it or its password
+    /// <c>user:update</c>.
+    /// </summary>
+    private static Caller SelfOrAdmin(HttpContext context, long userId, string action)
     {
         var caller = context.SignedIn();
-        if (caller.UserId == userId || AccessPolicy.CanOnSystem(caller, "user", Rbac.Verbs.Read)) return caller;
-        throw Harbor.Forbidden("not allowed to see or change another user");
+        if (caller.UserId == userId || AccessPolicy.CanOnSystem(caller, "user", action)) return caller;
+        throw Harbor.Forbidden(action == Rbac.Verbs.Read ? "not allowed to see another user" : "not allowed to change another user");
     }
 
     internal static UserResp ToResp(UserRecord u) =>

@@ -95,7 +95,9 @@ public sealed record RobotRecord(
     /// <summary>Who created it ("admin", "robot$ci").</summary>
     string Creator,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    /// <summary>What <see cref="Creator"/> is, as Harbor's <c>creator_type</c>: "local" (a user) or "robot".</summary>
+    string CreatorType = "local");
 
 public sealed record AuditRecord(
     long Id,

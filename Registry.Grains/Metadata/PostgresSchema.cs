@@ -388,5 +388,8 @@ internal static class PostgresSchema
         """
         ALTER TABLE uploads ADD COLUMN committed text COLLATE "C";
         """,
+        """
+        ALTER TABLE robots ADD COLUMN creator_type text COLLATE "C" NOT NULL DEFAULT 'local';
+        """,
     ];
 }

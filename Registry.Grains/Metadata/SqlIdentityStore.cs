@@ -306,11 +306,11 @@ internal sealed class SqlIdentityStore(SqlSession session, TimeProvider clock) :
     // ---- robots ----
 
     private const string RobotColumns =
-        "id, name, description, level, project_id, secret_hash, duration, expires_at, disabled, permissions, creator, created_at, updated_at";
+        "id, name, description, level, project_id, secret_hash, duration, expires_at, disabled, permissions, creator, created_at, updated_at, creator_type";
 
     private static RobotRecord ReadRobot(DbDataReader r) =>
         new(r.Long(0), r.GetString(1), r.GetString(2), r.GetString(3), r.NullableLong(4), r.GetString(5), r.Int(6), r.Long(7), r.Bool(8),
-            JsonSerializer.Deserialize<List<RobotPermission>>(r.GetString(9), PermissionJson) ?? [], r.GetString(10), r.Time(11), r.Time(12));
+            JsonSerializer.Deserialize<List<RobotPermission>>(r.GetString(9), PermissionJson) ?? [], r.GetString(10), r.Time(11), r.Time(12), r.GetString(13));
 
     private static string PermissionsJson(RobotRecord robot) => JsonSerializer.Serialize(robot.Permissions, PermissionJson);
 
@@ -330,11 +330,11 @@ internal sealed class SqlIdentityStore(SqlSession session, TimeProvider clock) :
         {
             var now = Now;
             var id = await ScalarAsync(c, tx, """
-                INSERT INTO robots (name, description, level, project_id, secret_hash, duration, expires_at, disabled, permissions, creator, created_at, updated_at)
-                VALUES (@n, @d, @l, @p, @s, @dur, @exp, @dis, @perm, @cr, @now, @now) ON CONFLICT DO NOTHING RETURNING id
+                INSERT INTO robots (name, description, level, project_id, secret_hash, duration, expires_at, disabled, permissions, creator, created_at, updated_at, creator_type)
+                VALUES (@n, @d, @l, @p, @s, @dur, @exp, @dis, @perm, @cr, @now, @now, @ct) ON CONFLICT DO NOTHING RETURNING id
                 """, cancellationToken, ("@n", robot.Name), ("@d", robot.Description), ("@l", robot.Level), ("@p", robot.ProjectId),
                 ("@s", robot.SecretHash), ("@dur", robot.Duration), ("@exp", robot.ExpiresAt), ("@dis", robot.Disabled),
-                ("@perm", PermissionsJson(robot)), ("@cr", robot.Creator), ("@now", now));
+                ("@perm", PermissionsJson(robot)), ("@cr", robot.Creator), ("@now", now), ("@ct", robot.CreatorType));
             return id is null ? null : robot with { Id = Convert.ToInt64(id), CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(now), UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(now) };
         }, cancellationToken);
 

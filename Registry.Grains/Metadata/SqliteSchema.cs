@@ -395,5 +395,8 @@ internal static class SqliteSchema
         """
         ALTER TABLE uploads ADD COLUMN committed TEXT;
         """,
+        """
+        ALTER TABLE robots ADD COLUMN creator_type TEXT NOT NULL DEFAULT 'local';
+        """,
     ];
 }

@@ -74,7 +74,8 @@ public sealed class AccessTests(RegistryFactory registry) : IClassFixture<Regist
         await Expect.StatusAsync(await registry.WithBearer(token).SendAsync(HttpMethod.Post, "/v2/library/minted/blobs/uploads/"), HttpStatusCode.Accepted);
     }
 
-    public static TheoryData<string> Forgeries => new() { "other-rsa-key", "alg-none", "hs256-with-public-key", "expired", "wrong-audience", "wrong-issuer", "tampered", "garbage" };
+    public static TheoryData<string> Forgeries => new() { "other-rsa-key", "alg-none", "hs256-with-public-key", "expired", "wrong-audience", "wrong-issuer", "tampered", "garbage",
+        "embedded-jwk", "x5c", "not-yet-valid" };
 
     [Theory]
     [MemberData(nameof(Forgeries))]
@@ -91,11 +92,35 @@ public sealed class AccessTests(RegistryFactory registry) : IClassFixture<Regist
             "wrong-audience" => Jwt.SignRs256(Jwt.Claims("library/forged", ["pull", "push"], audience: "elsewhere"), Keys.Key.Rsa, kid),
             "wrong-issuer" => Jwt.SignRs256(Jwt.Claims("library/forged", ["pull", "push"], issuer: "someone-else"), Keys.Key.Rsa, kid),
             "tampered" => Tamper(await TokenAsync(registry.Anonymous, "repository:library/forged:pull"), Jwt.SignRs256(claims, RSA.Create(2048), kid)),
+            // Signed by another key that the header offers itself, as a jwk or a certificate chain.
+            "embedded-jwk" => Jwt.SignRs256WithEmbeddedJwk(claims, RSA.Create(2048), kid),
+            "x5c" => Jwt.SignRs256WithX5c(claims, RSA.Create(2048), kid),
+            // The registry's own key, but valid only from an hour on.
+            "not-yet-valid" => Jwt.SignRs256(Jwt.Claims("library/forged", ["pull", "push"], DateTimeOffset.UtcNow.AddHours(2), notBefore: DateTimeOffset.UtcNow.AddHours(1)),
+                Keys.Key.Rsa, kid),
             _ => "not.a.token",
         };
         var client = registry.WithBearer(token);
         await Expect.ErrorAsync(await client.SendAsync(HttpMethod.Post, "/v2/library/forged/blobs/uploads/"), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
         await Expect.StatusAsync(await client.GetAsync("/v2/"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task OnlyAdminsAreGrantedTheCatalog()
+    {
+        var (_, password) = await registry.AdminApi.CreateUserAsync("catalog-asker");
+        var user = registry.WithBasic("catalog-asker", password);
+        var token = await TokenAsync(user, "registry:catalog:*");
+        Assert.DoesNotContain(Jwt.Payload(token).GetProperty("access").EnumerateArray(),
+            a => a.GetProperty("type").GetString() == "registry" && a.GetProperty("actions").GetArrayLength() > 0);
+        Assert.NotEqual(HttpStatusCode.OK, (await registry.WithBearer(token).GetAsync("/v2/_catalog")).StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, (await user.GetAsync("/v2/_catalog")).StatusCode);
+
+        var admin = await TokenAsync(Admin, "registry:catalog:*");
+        var granted = Assert.Single(Jwt.Payload(admin).GetProperty("access").EnumerateArray());
+        Assert.Equal(("registry", "catalog"), (granted.GetProperty("type").GetString(), granted.GetProperty("name").GetString()));
+        Assert.Equal(["*"], granted.Strings("actions"));
+        await Expect.StatusAsync(await registry.WithBearer(admin).GetAsync("/v2/_catalog"), HttpStatusCode.OK);
     }
 
     [Fact]

@@ -37,6 +37,9 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
     [InlineData("foreign-key")]
     [InlineData("expired")]
     [InlineData("garbage")]
+    [InlineData("embedded-jwk")]
+    [InlineData("x5c")]
+    [InlineData("not-yet-valid")]
     public async Task ForgedTokensAreRefusedByTheManagementApi(string kind)
     {
         var claims = Jwt.Claims("library/x", ["pull"]); // subject: admin
@@ -45,7 +48,10 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
             "alg-none" => Jwt.Unsigned(claims, null),
             "hs256" => Jwt.SignHs256(claims, RandomNumberGenerator.GetBytes(32), null),
             "foreign-key" => Jwt.SignRs256(claims, RSA.Create(2048), null),
-            "expired" => await ExpiredRealTokenAsync(),
+            "expired" => await RealTokenAsync(Jwt.Claims("library/x", ["pull"], DateTimeOffset.UtcNow.AddHours(-1))),
+            "embedded-jwk" => Jwt.SignRs256WithEmbeddedJwk(claims, RSA.Create(2048), null),
+            "x5c" => Jwt.SignRs256WithX5c(claims, RSA.Create(2048), null),
+            "not-yet-valid" => await RealTokenAsync(Jwt.Claims("library/x", ["pull"], DateTimeOffset.UtcNow.AddHours(2), notBefore: DateTimeOffset.UtcNow.AddHours(1))),
             _ => "a.b.c",
         };
         var api = new HarborApi(registry.WithBearer(token));
@@ -53,12 +59,12 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
         await HarborExpect.ErrorAsync(await api.PostAsync("/projects", new { project_name = "forged" }), HttpStatusCode.Unauthorized, "UNAUTHORIZED");
     }
 
-    /// <summary>A token the registry itself signed, an hour past its expiry.</summary>
-    private async Task<string> ExpiredRealTokenAsync()
+    /// <summary><paramref name="claims"/> signed with the registry's own key (an expired or not yet valid token of its own).</summary>
+    private async Task<string> RealTokenAsync(System.Text.Json.Nodes.JsonObject claims)
     {
         var keys = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Registry.Api.Auth.TokenKeys>(registry.Services);
         await Expect.StatusAsync(await registry.Admin.GetAsync("/v2/"), HttpStatusCode.OK);
-        return Jwt.SignRs256(Jwt.Claims("library/x", ["pull"], DateTimeOffset.UtcNow.AddHours(-1)), keys.Key.Rsa, keys.Key.KeyId);
+        return Jwt.SignRs256(claims, keys.Key.Rsa, keys.Key.KeyId);
     }
 
     [Fact]
@@ -196,6 +202,26 @@ public sealed class IdentitySecurityTests(RegistryFactory registry) : IClassFixt
         await HarborExpect.ErrorAsync(await Admin.GetAsync("/audit-logs?q=op_time%3D~x"), HttpStatusCode.BadRequest);
         await HarborExpect.ErrorAsync(await registry.Api("audited", password).GetAsync("/audit-logs"), HttpStatusCode.Forbidden);
         _ = projectId;
+    }
+
+    [Fact]
+    public async Task TheAuditLogIsPagedWithTotalAndLinkAndSortsOnlyOnKnownFields()
+    {
+        for (var i = 0; i < 3; i++) await Admin.CreateProjectAsync($"audit-pager-{i}");
+        var first = await Admin.GetAsync("/audit-logs?q=resource%3D~audit-pager-,operation%3Dcreate&page=1&page_size=2&sort=op_time");
+        Assert.Equal(["audit-pager-0", "audit-pager-1"], (await Expect.JsonAsync(first)).EnumerateArray().Select(e => e.GetProperty("resource").GetString()));
+        Assert.Equal("3", first.Header("X-Total-Count"));
+        Assert.Contains("rel=\"next\"", first.Header("Link"));
+        var last = await Admin.GetAsync("/audit-logs?q=resource%3D~audit-pager-,operation%3Dcreate&page=2&page_size=2&sort=op_time");
+        Assert.Equal(["audit-pager-2"], (await Expect.JsonAsync(last)).EnumerateArray().Select(e => e.GetProperty("resource").GetString()));
+        Assert.DoesNotContain("rel=\"next\"", last.Header("Link"));
+        var project = await Admin.GetAsync("/projects/audit-pager-0/logs?page_size=1");
+        Assert.Equal(1, (await Expect.JsonAsync(project)).GetArrayLength());
+        Assert.NotNull(project.Header("X-Total-Count"));
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/audit-logs?sort=result"), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/audit-logs?sort=resource"), HttpStatusCode.BadRequest, "BAD_REQUEST"); // not a 500: time is the only order
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/projects/audit-pager-0/logs?sort=username"), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/audit-logs?sort=-project_id"), HttpStatusCode.BadRequest, "BAD_REQUEST");
     }
 
     [Fact]

@@ -91,6 +91,43 @@ public sealed class ProjectApiTests(RegistryFactory registry) : IClassFixture<Re
     }
 
     [Fact]
+    public async Task AnonymousCallersMustSignInToAskWhetherAProjectExists()
+    {
+        await Admin.CreateProjectAsync("head-private");
+        await Admin.CreateProjectAsync("head-public", isPublic: true);
+        // Harbor's headProject needs a signed-in user: to anyone else a private, a public and a missing name answer alike.
+        foreach (var name in new[] { "head-private", "head-public", "head-missing" })
+        {
+            var response = await registry.Anonymous.HeadAsync($"/api/v2.0/projects?project_name={name}");
+            await Expect.StatusAsync(response, HttpStatusCode.Unauthorized);
+            Assert.StartsWith("application/json", response.Content.Headers.ContentType?.ToString());
+            if ((await response.Content.ReadAsByteArrayAsync()).Length > 0) await HarborExpect.ErrorAsync(response, HttpStatusCode.Unauthorized, "UNAUTHORIZED");
+        }
+        // Signed in, the answer is the real one.
+        var (_, password) = await Admin.CreateUserAsync("head-user");
+        var user = registry.WithBasic("head-user", password);
+        await Expect.StatusAsync(await user.HeadAsync("/api/v2.0/projects?project_name=head-private"), HttpStatusCode.OK); // names are global: taken
+        await Expect.StatusAsync(await user.HeadAsync("/api/v2.0/projects?project_name=head-missing"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task TheLogsOfAProjectWithAnAllDigitNameAreItsOwn()
+    {
+        // A name that is another project's id, and one that is nobody's id: both are names on this path.
+        var libraryId = (await Admin.JsonAsync("/projects/library")).GetProperty("project_id").GetInt64();
+        var digits = libraryId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var name in new[] { digits, "987654" })
+        {
+            await Admin.CreateProjectAsync(name);
+            var logs = await Admin.JsonAsync($"/projects/{name}/logs");
+            Assert.Contains(logs.EnumerateArray(), e => e.GetProperty("resource").GetString() == name
+                && e.GetProperty("resource_type").GetString() == "project" && e.GetProperty("operation").GetString() == "create");
+            Assert.DoesNotContain(logs.EnumerateArray(), e => e.GetProperty("resource").GetString() == "library");
+        }
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/projects/123456789/logs"), HttpStatusCode.NotFound, "NOT_FOUND");
+    }
+
+    [Fact]
     public async Task UpdateChangesVisibilityAndOnlyAdminsSetStorageLimits()
     {
         var (_, password) = await Admin.CreateUserAsync("proj-owner");

@@ -113,9 +113,30 @@ public sealed class RoleMatrixTests(RegistryFactory registry) : IClassFixture<Re
         await HarborExpect.ErrorAsync(await mine.DeleteAsync($"/projects/mine/members/{theirMember}"), HttpStatusCode.NotFound);
         await HarborExpect.ErrorAsync(await mine.DeleteAsync($"/projects/theirs/members/{theirMember}"), HttpStatusCode.NotFound);
         var theirsId = (await Admin.JsonAsync("/projects/theirs")).GetProperty("project_id").GetInt64();
-        foreach (var path in new[] { $"/projects/{theirsId}", $"/projects/{theirsId}/members", $"/projects/{theirsId}/summary", $"/projects/{theirsId}/logs", "/projects/theirs/repositories" })
+        // The logs path takes a name only (Harbor's project_name), so it is asked by name.
+        foreach (var path in new[] { $"/projects/{theirsId}", $"/projects/{theirsId}/members", $"/projects/{theirsId}/summary", "/projects/theirs/logs", "/projects/theirs/repositories" })
             await HarborExpect.ErrorAsync(await mine.GetAsync(path), HttpStatusCode.NotFound);
         Assert.Single((await Admin.JsonAsync("/projects/theirs/members?entityname=their-dev")).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task TheMemberListIsPagedWithTotalAndLinkAndSortsOnlyOnKnownFields()
+    {
+        await Admin.CreateProjectAsync("crowd");
+        for (var i = 0; i < 3; i++) await MemberAsync("crowd", $"crowd-{i}", 2);
+        var all = (await Admin.JsonAsync("/projects/crowd/members?page_size=100")).GetArrayLength();
+        Assert.True(all >= 3);
+        var first = await Admin.GetAsync("/projects/crowd/members?page=1&page_size=2");
+        Assert.Equal(2, (await Expect.JsonAsync(first)).GetArrayLength());
+        Assert.Equal(all.ToString(System.Globalization.CultureInfo.InvariantCulture), first.Header("X-Total-Count"));
+        Assert.Contains("rel=\"next\"", first.Header("Link"));
+        var filtered = await Admin.GetAsync("/projects/crowd/members?entityname=crowd-&page_size=2&page=2");
+        Assert.Single((await Expect.JsonAsync(filtered)).EnumerateArray());
+        Assert.Equal("3", filtered.Header("X-Total-Count"));
+        Assert.Contains("rel=\"prev\"", filtered.Header("Link"));
+        Assert.DoesNotContain("rel=\"next\"", filtered.Header("Link"));
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/projects/crowd/members?sort=password"), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/projects/crowd/members?sort=user_id"), HttpStatusCode.BadRequest, "BAD_REQUEST");
     }
 
     [Fact]

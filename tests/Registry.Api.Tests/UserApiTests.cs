@@ -122,4 +122,98 @@ public sealed class UserApiTests(RegistryFactory registry) : IClassFixture<Regis
             await Expect.StatusAsync(await Admin.PutAsync("/configurations", new { self_registration = false }), HttpStatusCode.OK);
         }
     }
+
+    [Fact]
+    public async Task ASystemRobotThatMayOnlyReadUsersCannotChangeThem()
+    {
+        var (id, password) = await Admin.CreateUserAsync("robot-target");
+        var response = await Admin.PostAsync("/robots", new
+        {
+            name = "user-reader", level = "system", duration = -1,
+            permissions = new[] { new { kind = "system", @namespace = "/", access = new[] { new { resource = "user", action = "read" }, new { resource = "user", action = "list" } } } },
+        });
+        await Expect.StatusAsync(response, HttpStatusCode.Created);
+        var created = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        var robot = registry.Api(created.GetProperty("name").GetString()!, created.GetProperty("secret").GetString()!);
+
+        // Reading is what it was given.
+        Assert.Equal("robot-target", (await robot.JsonAsync($"/users/{id}")).GetProperty("username").GetString());
+        await Expect.StatusAsync(await robot.GetAsync("/users"), HttpStatusCode.OK);
+
+        // Writing is not: neither another user's profile nor their password, even with the old one.
+        await HarborExpect.ErrorAsync(await robot.PutAsync($"/users/{id}", new { realname = "Taken Over", email = "taken@example.org" }), HttpStatusCode.Forbidden, "FORBIDDEN");
+        await HarborExpect.ErrorAsync(await robot.PutAsync($"/users/{id}/password", new { old_password = password, new_password = "Taken1Over" }), HttpStatusCode.Forbidden, "FORBIDDEN");
+        await HarborExpect.ErrorAsync(await robot.PutAsync($"/users/{id}/sysadmin", new { sysadmin_flag = true }), HttpStatusCode.Forbidden, "FORBIDDEN");
+        await HarborExpect.ErrorAsync(await robot.DeleteAsync($"/users/{id}"), HttpStatusCode.Forbidden, "FORBIDDEN");
+
+        var user = await Admin.JsonAsync($"/users/{id}");
+        Assert.Equal("robot-target", user.GetProperty("realname").GetString());
+        Assert.Equal("robot-target@example.org", user.GetProperty("email").GetString());
+        Assert.False(user.GetProperty("sysadmin_flag").GetBoolean());
+        await Expect.StatusAsync(await registry.Api("robot-target", password).GetAsync("/users/current"), HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task TheAdminFlagMustBeGivenNotDefaulted()
+    {
+        var (id, _) = await Admin.CreateUserAsync("flagged");
+        await Expect.StatusAsync(await Admin.PutAsync($"/users/{id}/sysadmin", new { sysadmin_flag = true }), HttpStatusCode.OK);
+        var message = await HarborExpect.ErrorAsync(await Admin.PutAsync($"/users/{id}/sysadmin", new { }), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        Assert.Contains("sysadmin_flag", message);
+        await HarborExpect.ErrorAsync(await Admin.PutAsync($"/users/{id}/sysadmin", new { sysadmin_flag = (bool?)null }), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        await HarborExpect.ErrorAsync(await Admin.PutAsync($"/users/{id}/sysadmin", new { sysadmin_flag = "yes" }), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        Assert.True((await Admin.JsonAsync($"/users/{id}")).GetProperty("sysadmin_flag").GetBoolean()); // unchanged by the refused bodies
+        await Expect.StatusAsync(await Admin.PutAsync($"/users/{id}/sysadmin", new { sysadmin_flag = false }), HttpStatusCode.OK);
+        Assert.False((await Admin.JsonAsync($"/users/{id}")).GetProperty("sysadmin_flag").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AnLdapImportNeedsAListOfNames()
+    {
+        // Checked before anything else, whatever the auth mode (db_auth here).
+        foreach (var body in new object[] { new { }, new { ldap_uid_list = Array.Empty<string>() }, new { ldap_uid_list = new[] { "" } }, new { ldap_uid_list = new[] { new string('a', 256) } } })
+            await HarborExpect.ErrorAsync(await Admin.PostAsync("/ldap/users/import", body), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        await HarborExpect.ErrorAsync(await Admin.PostAsync("/ldap/users/import", new { ldap_uid_list = Enumerable.Range(0, 101).Select(i => $"u{i}").ToArray() }),
+            HttpStatusCode.BadRequest, "BAD_REQUEST");
+        await HarborExpect.ErrorAsync(await Admin.PostAsync("/ldap/users/import", new { ldap_uid_list = new[] { "alice" } }), HttpStatusCode.PreconditionFailed);
+    }
+
+    [Fact]
+    public async Task ThePermissionsOfANonAdminLackProjectCreationWhileOnlyAdminsMayCreateProjects()
+    {
+        var (_, password) = await Admin.CreateUserAsync("perm-user");
+        var user = registry.Api("perm-user", password);
+        static bool CanCreateProjects(System.Text.Json.JsonElement permissions) =>
+            permissions.EnumerateArray().Any(p => p.GetProperty("resource").GetString() == "/project" && p.GetProperty("action").GetString() == "create");
+        Assert.True(CanCreateProjects(await user.JsonAsync("/users/current/permissions")));
+        await Expect.StatusAsync(await Admin.PutAsync("/configurations", new { project_creation_restriction = "adminonly" }), HttpStatusCode.OK);
+        try
+        {
+            Assert.False(CanCreateProjects(await user.JsonAsync("/users/current/permissions")));
+            await HarborExpect.ErrorAsync(await user.PostAsync("/projects", new { project_name = "perm-user-project" }), HttpStatusCode.Forbidden);
+            Assert.True(CanCreateProjects(await Admin.JsonAsync("/users/current/permissions")));
+        }
+        finally
+        {
+            await Expect.StatusAsync(await Admin.PutAsync("/configurations", new { project_creation_restriction = "everyone" }), HttpStatusCode.OK);
+        }
+        Assert.True(CanCreateProjects(await user.JsonAsync("/users/current/permissions")));
+    }
+
+    [Fact]
+    public async Task TheUserListIsPagedWithTotalAndLinkAndSortsOnlyOnKnownFields()
+    {
+        for (var i = 0; i < 3; i++) await Admin.CreateUserAsync($"pager-{i}");
+        var first = await Admin.GetAsync("/users?q=username%3D~pager-&page=1&page_size=2&sort=username");
+        Assert.Equal(["pager-0", "pager-1"], (await Expect.JsonAsync(first)).EnumerateArray().Select(u => u.GetProperty("username").GetString()));
+        Assert.Equal("3", first.Header("X-Total-Count"));
+        Assert.Contains("rel=\"next\"", first.Header("Link"));
+        var last = await Admin.GetAsync("/users?q=username%3D~pager-&page=2&page_size=2&sort=username");
+        Assert.Equal(["pager-2"], (await Expect.JsonAsync(last)).EnumerateArray().Select(u => u.GetProperty("username").GetString()));
+        Assert.Equal("3", last.Header("X-Total-Count"));
+        Assert.DoesNotContain("rel=\"next\"", last.Header("Link"));
+        Assert.Contains("rel=\"prev\"", last.Header("Link"));
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/users?sort=sysadmin_flag"), HttpStatusCode.BadRequest, "BAD_REQUEST");
+        await HarborExpect.ErrorAsync(await Admin.GetAsync("/users?sort=-nonsense"), HttpStatusCode.BadRequest, "BAD_REQUEST");
+    }
 }

@@ -485,9 +485,12 @@ public abstract class IdentityStoreConformanceTests : IAsyncLifetime
         Assert.Null(await _identity.GetRobotByNameAsync("robot$team+CI"));
         Assert.Null(await _identity.CreateRobotAsync(Robot("robot$team+ci", team.Id)));
 
-        var system = (await _identity.CreateRobotAsync(Robot("robot$sys", null) with { Duration = -1, ExpiresAt = -1 }))!;
+        Assert.Equal("local", loaded.CreatorType);
+
+        var system = (await _identity.CreateRobotAsync(Robot("robot$sys", null) with { Duration = -1, ExpiresAt = -1, Creator = "robot$team+ci", CreatorType = "robot" }))!;
         var loadedSystem = (await _identity.GetRobotAsync(system.Id))!;
         Assert.Equal((null, "system", -1, -1L), (loadedSystem.ProjectId, loadedSystem.Level, loadedSystem.Duration, loadedSystem.ExpiresAt));
+        Assert.Equal(("robot$team+ci", "robot"), (loadedSystem.Creator, loadedSystem.CreatorType));
 
         _clock.Advance();
         RobotPermission[] fewer = [new("project", "*", [new RobotAccess("repository", "list")])];
