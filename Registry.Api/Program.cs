@@ -16,6 +16,8 @@ try
 
     var app = builder.Build();
 
+    // An exception no endpoint answered is still an OCI or Harbor error, in Development too.
+    app.UseUnhandledErrors();
     app.MapDefaultEndpoints();
     app.MapTokenEndpoints();
     app.MapOciApi();

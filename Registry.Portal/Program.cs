@@ -17,10 +17,11 @@ builder.Services.AddRazorPages(options =>
 
 var app = builder.Build();
 
-if (!app.Environment.IsDevelopment())
-{
-    app.UseExceptionHandler("/Error");
-}
+// The error page in every environment, Development included (the AppHost runs the portal in
+// Development): a user never sees a stack trace; the log has it, the page its trace id.
+// WebApplication puts the developer exception page in front in Development; this handler sits
+// inside it and answers first.
+app.UseExceptionHandler("/Error");
 
 app.UseSecurityHeaders();
 app.MapStaticAssets();

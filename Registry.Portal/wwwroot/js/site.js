@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 // - [data-copy="text"] buttons copy their text to the clipboard.
-// - forms with [data-confirm="question"] ask before submitting.
+// - [data-confirm="question"] on a form, or on the button that submits it, asks before submitting
+//   (the button's question wins: a form with several buttons confirms only the dangerous one).
 document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-copy]");
     if (!button || !navigator.clipboard) return;
@@ -12,6 +13,8 @@ document.addEventListener("click", (event) => {
 });
 
 document.addEventListener("submit", (event) => {
-    const form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.getAttribute("data-confirm"))) event.preventDefault();
+    const form = event.target;
+    const submitter = event.submitter;
+    const question = (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
 });

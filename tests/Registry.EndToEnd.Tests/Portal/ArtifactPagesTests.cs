@@ -234,6 +234,97 @@ public sealed class ArtifactPagesTests(ITestOutputHelper output) : PortalTest(ou
         Assert.Equal(HttpStatusCode.NotFound, (await oci.GetManifestAsync(arm64.ManifestDigest)).Status);
     }
 
+    /// <summary>
+    /// Non-image artifacts pushed by raw OCI calls are named in the Type column: a Helm chart (its
+    /// config media type), a cosign signature (a simple-signing layer, tagged <c>sha256-&lt;hex&gt;.sig</c>
+    /// after the image it signs, which lists it as attached) and an artifact of a type nobody knows.
+    /// </summary>
+    [Fact]
+    public async Task AHelmChartASignatureAndAnUnknownArtifactAreNamedInTheTypeColumn()
+    {
+        using var admin = Site.AdminApi();
+        await PortalSite.CreateAsync(admin, "/projects", new { project_name = "kinds", metadata = new { @public = "false" } });
+        var oci = new OciClient(admin, "kinds/mixed", () => Site.Registry.Tail());
+        var random = new Random(5);
+
+        var image = SyntheticImage.Create(random, layerCount: 1, layerSize: 4096, note: "signed");
+        foreach (var blob in image.Blobs) await oci.PushBlobAsync(blob);
+        await oci.ExpectAsync(await oci.PutManifestAsync("1.0", image.Manifest), HttpStatusCode.Created, "PUT image");
+
+        var chartConfig = Encoding.UTF8.GetBytes("{\"apiVersion\":\"v2\",\"name\":\"demo\",\"version\":\"0.1.0\"}");
+        var chartContent = SyntheticImage.RandomBytes(random, 2048);
+        var chartDigest = await PushArtifactAsync(oci, "0.1.0", "application/vnd.cncf.helm.config.v1+json", chartConfig,
+            "application/vnd.cncf.helm.chart.content.v1.tar+gzip", chartContent);
+
+        // cosign's layout: an image config, one simple-signing payload as the layer, the signature in its annotation.
+        var payload = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["critical"] = new JsonObject
+            {
+                ["identity"] = new JsonObject { ["docker-reference"] = $"{Site.Registry.Host}/kinds/mixed" },
+                ["image"] = new JsonObject { ["docker-manifest-digest"] = image.ManifestDigest },
+                ["type"] = "cosign container image signature",
+            },
+            ["optional"] = null,
+        }.ToJsonString());
+        var signatureConfig = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["architecture"] = "", ["os"] = "", ["config"] = new JsonObject(),
+            ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray(OciImage.Sha256Digest(payload)) },
+        }.ToJsonString());
+        var signatureTag = "sha256-" + image.ManifestDigest["sha256:".Length..] + ".sig";
+        var signatureDigest = await PushArtifactAsync(oci, signatureTag, "application/vnd.oci.image.config.v1+json", signatureConfig,
+            "application/vnd.dev.cosign.simplesigning.v1+json", payload,
+            new JsonObject { ["dev.cosignproject.cosign/signature"] = Convert.ToBase64String(SyntheticImage.RandomBytes(random, 64)) });
+
+        var unknownDigest = await PushArtifactAsync(oci, "thing", "application/vnd.example.thing.config.v1+json", "{\"thing\":true}"u8.ToArray(),
+            "application/vnd.example.thing.layer.v1", SyntheticImage.RandomBytes(random, 512));
+        var listed = await ArtifactsAsync(admin, "kinds", "mixed", expect: 4);
+        string TypeOf(string digest) => listed.Single(a => a.GetProperty("digest").GetString() == digest).GetProperty("type").GetString()!;
+        Assert.Equal(("IMAGE", "CHART", "SIGNATURE", "UNKNOWN"), (TypeOf(image.ManifestDigest), TypeOf(chartDigest), TypeOf(signatureDigest), TypeOf(unknownDigest)));
+
+        var page = await Site.NewPageAsync();
+        await SignInAtAsync(page, "/projects/kinds/repositories/mixed", "admin", Site.Registry.Password);
+        var rows = page.Locator("table.artifacts tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(4);
+        ILocator TypeCell(string digest) => rows.Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = ShortDigest(digest) }) }).Locator("td").Nth(1);
+        await Assertions.Expect(TypeCell(image.ManifestDigest)).ToHaveTextAsync("Image");
+        await Assertions.Expect(TypeCell(chartDigest)).ToHaveTextAsync("Helm chart");
+        await Assertions.Expect(TypeCell(signatureDigest)).ToHaveTextAsync("Signature");
+        await Assertions.Expect(TypeCell(unknownDigest)).ToHaveTextAsync("Other artifact");
+        await Assertions.Expect(TypeCell(unknownDigest)).ToHaveAttributeAsync("title", "application/vnd.example.thing.config.v1+json");
+        await Assertions.Expect(rows.Filter(new() { HasText = signatureTag })).ToHaveCountAsync(1);
+        await Site.ScreenshotAsync(page, "repository-artifact-types");
+
+        // The image lists the signature among its attachments, linking to it.
+        await page.GetByRole(AriaRole.Link, new() { Name = ShortDigest(image.ManifestDigest) }).ClickAsync();
+        await Assertions.Expect(page.Locator(".full-digest")).ToHaveTextAsync(image.ManifestDigest);
+        var attached = page.Locator("table.accessories tbody tr");
+        await Assertions.Expect(attached).ToHaveCountAsync(1);
+        await Assertions.Expect(attached.Locator("th")).ToHaveTextAsync("Signature (cosign)");
+        await attached.GetByRole(AriaRole.Link, new() { Name = ShortDigest(signatureDigest) }).ClickAsync();
+        await Assertions.Expect(page.Locator(".full-digest")).ToHaveTextAsync(signatureDigest);
+    }
+
+    /// <summary>Pushes a one-layer manifest with the given config and layer types under <paramref name="tag"/>; returns its digest.</summary>
+    private static async Task<string> PushArtifactAsync(OciClient oci, string tag, string configType, byte[] config, string layerType, byte[] layer,
+        JsonObject? layerAnnotations = null)
+    {
+        await oci.PushBlobAsync(config);
+        await oci.PushBlobAsync(layer);
+        var layerDescriptor = Descriptor(layerType, layer);
+        if (layerAnnotations is not null) layerDescriptor["annotations"] = layerAnnotations;
+        var manifest = Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["schemaVersion"] = 2,
+            ["mediaType"] = OciClient.OciManifest,
+            ["config"] = Descriptor(configType, config),
+            ["layers"] = new JsonArray(layerDescriptor),
+        }.ToJsonString());
+        await oci.ExpectAsync(await oci.PutManifestAsync(tag, manifest), HttpStatusCode.Created, $"PUT manifest {tag}");
+        return OciImage.Sha256Digest(manifest);
+    }
+
     [Fact]
     public async Task AGuestSeesNothingToChangeTheApiRefusesAForgedDeleteAndArtifactsComeInPages()
     {

@@ -68,6 +68,25 @@ public sealed class PolicyPagesTests(ITestOutputHelper output) : PortalTest(outp
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Label stable saved");
         await Site.ScreenshotAsync(page, "project-labels");
 
+        // A guest sees the labels read-only, each with its colour (a swatch and the code; no inline style, which the CSP refuses).
+        using (var admin = Site.AdminApi())
+        {
+            await PortalSite.CreateAsync(admin, "/users", new { username = "gus", email = "gus@example.org", password = "Gus-Pass1", realname = "Gus" });
+            await PortalSite.CreateAsync(admin, "/projects/shop/members", new { role_id = 3, member_user = new { username = "gus" } });
+        }
+        var guest = await Site.NewPageAsync();
+        await Site.SignInAsync(guest, "gus", "Gus-Pass1");
+        await guest.GotoAsync("/projects/shop");
+        await Tab(guest, "Labels").ClickAsync();
+        await guest.WaitForURLAsync("**/projects/shop/labels");
+        var labelRow = guest.GetByRole(AriaRole.Row).Filter(new() { HasText = "stable" });
+        await Assertions.Expect(labelRow).ToContainTextAsync("#2f6fde");
+        await Assertions.Expect(labelRow.Locator("svg.swatch rect")).ToHaveAttributeAsync("fill", "#2f6fde");
+        await Assertions.Expect(guest.GetByLabel("Name of stable")).ToHaveCountAsync(0);
+        await Assertions.Expect(guest.GetByRole(AriaRole.Button, new() { Name = "Create label" })).ToHaveCountAsync(0);
+        Assert.Equal(0, await guest.Locator("[style]").CountAsync());
+        await Site.ScreenshotAsync(guest, "project-labels-guest");
+
         // Attached on the artifact page of 1.0, shown in the artifact list.
         await page.GotoAsync("/projects/shop/repositories/web");
         await page.GetByRole(AriaRole.Row).Filter(new() { HasText = "1.0" }).GetByRole(AriaRole.Link).First.ClickAsync();
@@ -99,10 +118,13 @@ public sealed class PolicyPagesTests(ITestOutputHelper output) : PortalTest(outp
         await page.GotoAsync("/projects/shop/repositories/web");
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "2.0" })).ToBeVisibleAsync();
 
+        // Run now asks first (the page accepts every confirmation, see PortalSite.NewPageAsync).
         await page.GotoAsync("/projects/shop/retention");
-        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        var dialogs = new List<string>();
+        page.Dialog += (_, dialog) => { lock (dialogs) dialogs.Add(dialog.Message); };
         await page.GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Retention run started");
+        lock (dialogs) Assert.Contains(dialogs, d => d.StartsWith("Run retention now?", StringComparison.Ordinal));
         await WaitForRunAsync(page);
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "shop/web" })).ToContainTextAsync("Succeed");
         await Site.ScreenshotAsync(page, "project-retention");
@@ -114,6 +136,13 @@ public sealed class PolicyPagesTests(ITestOutputHelper output) : PortalTest(outp
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "3.0" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "1.0" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "2.0" })).ToHaveCountAsync(0);
+
+        // Deleting a label asks first too.
+        await page.GotoAsync("/projects/shop/labels");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete label stable" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Label stable deleted");
+        lock (dialogs) Assert.Contains(dialogs, d => d.StartsWith("Delete label stable?", StringComparison.Ordinal));
+        await Assertions.Expect(page.GetByText("No labels yet.")).ToBeVisibleAsync();
         Site.AssertNoJavaScriptErrors();
     }
 

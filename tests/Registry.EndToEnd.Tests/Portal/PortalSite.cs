@@ -65,10 +65,20 @@ public sealed class PortalSite : IAsyncDisposable
 
     private async Task StartPortalAsync()
     {
+        (_portal, PortalAddress) = await StartPortalProcessAsync(Registry.BaseAddress, _log);
+    }
+
+    /// <summary>
+    /// Starts the built portal on a free port against the API at <paramref name="api"/>, with
+    /// <paramref name="environment"/> added to its environment, and waits for <c>/alive</c>; its
+    /// output goes to <paramref name="log"/>. The caller kills the process.
+    /// </summary>
+    public static async Task<(Process Process, Uri Address)> StartPortalProcessAsync(Uri api, List<string> log, IReadOnlyDictionary<string, string>? environment = null)
+    {
         var dll = Path.Combine(ApiBinary.RepositoryRoot, "Registry.Portal", "bin", ApiBinary.Configuration, "net10.0", "Registry.Portal.dll");
         if (!File.Exists(dll)) Assert.Fail($"the portal is not built: {dll}");
         var port = FreePorts.Take(1)[0];
-        PortalAddress = new Uri($"http://127.0.0.1:{port}/");
+        var address = new Uri($"http://127.0.0.1:{port}/");
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
@@ -76,33 +86,37 @@ public sealed class PortalSite : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "--urls", PortalAddress.ToString().TrimEnd('/'), $"--services:api:http:0={Registry.BaseAddress.ToString().TrimEnd('/')}" })
+        foreach (var a in new[] { dll, "--urls", address.ToString().TrimEnd('/'), $"--services:api:http:0={api.ToString().TrimEnd('/')}" })
             info.ArgumentList.Add(a);
         info.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         info.Environment["DOTNET_NOLOGO"] = "1";
-        _portal = new Process { StartInfo = info };
-        _portal.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.Add(e.Data); };
-        _portal.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.Add("[stderr] " + e.Data); };
-        _portal.Start();
-        _portal.BeginOutputReadLine();
-        _portal.BeginErrorReadLine();
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
+        var portal = new Process { StartInfo = info };
+        portal.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.Add(e.Data); };
+        portal.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.Add("[stderr] " + e.Data); };
+        portal.Start();
+        portal.BeginOutputReadLine();
+        portal.BeginErrorReadLine();
+        string Tail() { lock (log) return string.Join('\n', log.TakeLast(200)); }
 
         using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (_portal.HasExited) Assert.Fail($"the portal exited with {_portal.ExitCode}:\n{PortalLog()}");
+            if (portal.HasExited) Assert.Fail($"the portal exited with {portal.ExitCode}:\n{Tail()}");
             try
             {
-                using var response = await probe.GetAsync(new Uri(PortalAddress, "alive"));
-                if (response.IsSuccessStatusCode) return;
+                using var response = await probe.GetAsync(new Uri(address, "alive"));
+                if (response.IsSuccessStatusCode) return (portal, address);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
             }
             await Task.Delay(200);
         }
-        Assert.Fail($"the portal did not answer /alive within 60 s:\n{PortalLog()}");
+        portal.Kill(entireProcessTree: true);
+        Assert.Fail($"the portal did not answer /alive within 60 s:\n{Tail()}");
+        return default;
     }
 
     public string PortalLog()

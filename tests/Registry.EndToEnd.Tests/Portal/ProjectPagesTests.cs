@@ -176,6 +176,36 @@ public sealed class ProjectPagesTests(ITestOutputHelper output) : PortalTest(out
         // The guest's view of the same page has no member management but the same numbers.
         await guest.GotoAsync("/projects/team/summary");
         await Assertions.Expect(guest.Locator("#quota-usage")).ToContainTextAsync("of 1 GiB");
+
+        // The admin makes the guest a developer, then removes them (after a confirmation): the flash says so and the API agrees.
+        using var api = Site.AdminApi();
+        var dialogs = new List<string>();
+        page.Dialog += (_, dialog) => { lock (dialogs) dialogs.Add(dialog.Message); };
+        await Tab(page, "Members").ClickAsync();
+        await page.WaitForURLAsync("**/projects/team/members");
+        await page.GetByLabel("Role of gina").SelectOptionAsync(new SelectOptionValue { Label = "Developer" });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change role of gina" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("gina is now Developer");
+        await Assertions.Expect(page.GetByLabel("Role of gina")).ToHaveValueAsync("2");
+        var gina = Assert.Single(await MembersAsync(api, "team", "gina"));
+        Assert.Equal((2, "developer"), (gina.GetProperty("role_id").GetInt32(), gina.GetProperty("role_name").GetString()!.ToLowerInvariant()));
+        lock (dialogs) Assert.Empty(dialogs);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Remove gina" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("gina removed from team");
+        lock (dialogs) Assert.Equal(["Remove gina from team?"], dialogs);
+        await Assertions.Expect(page.GetByRole(AriaRole.Row).Filter(new() { HasText = "gina" })).ToHaveCountAsync(0);
+        Assert.Empty(await MembersAsync(api, "team", "gina"));
+        using var asGina = Site.ApiAs("gina", "Gina-Pass1");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await asGina.GetAsync("api/v2.0/projects/team")).StatusCode); // a private project she no longer sees
+    }
+
+    private static async Task<List<System.Text.Json.JsonElement>> MembersAsync(HttpClient api, string project, string name)
+    {
+        var response = await api.GetAsync($"api/v2.0/projects/{project}/members?entityname={name}");
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET members: {(int)response.StatusCode} {text}");
+        return [.. System.Text.Json.JsonDocument.Parse(text).RootElement.EnumerateArray()];
     }
 
     [Fact]

@@ -64,8 +64,7 @@ public sealed class WebhookAuditPagesTests(ITestOutputHelper output) : PortalTes
         await Expect(page.GetByText("Nothing sent yet.")).ToBeVisibleAsync();
         await Site.ScreenshotAsync(page, "webhooks");
 
-        page.Dialog += (_, dialog) => dialog.AcceptAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Delete ci-pulls" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete ci-pulls" }).ClickAsync(); // confirmed: PortalSite accepts dialogs
         await Expect(page.Locator(".flash")).ToContainTextAsync("Webhook deleted.");
         await Expect(page.GetByText("No webhooks in this project.")).ToBeVisibleAsync();
     }
@@ -76,6 +75,8 @@ public sealed class WebhookAuditPagesTests(ITestOutputHelper output) : PortalTes
         using var api = Site.AdminApi();
         await PortalSite.CreateAsync(api, "/projects", new { project_name = "audited", metadata = new { @public = "false" } });
         var page = await SignedInAsync("/admin/audit");
+        var dialogs = new List<string>();
+        page.Dialog += (_, dialog) => { lock (dialogs) dialogs.Add(dialog.Message); };
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Audit log", Level = 1 })).ToBeVisibleAsync();
 
         await page.GetByLabel("Operation").SelectOptionAsync("create");
@@ -102,5 +103,11 @@ public sealed class WebhookAuditPagesTests(ITestOutputHelper output) : PortalTes
         await Expect(page.GetByLabel("Schedule", new() { Exact = true })).ToHaveValueAsync("Daily");
         await Expect(page.GetByLabel("Keep entries for (hours)")).ToHaveValueAsync("1");
         await Site.ScreenshotAsync(page, "audit-log");
+
+        // Purge now is the dangerous button of the form: it asks first (PortalSite accepts), Dry run and Save schedule do not.
+        lock (dialogs) Assert.Empty(dialogs);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Purge now" }).ClickAsync();
+        await Expect(page.Locator(".flash")).ToContainTextAsync("Purge finished");
+        lock (dialogs) Assert.Equal(["Delete the matching audit entries now?"], dialogs);
     }
 }
