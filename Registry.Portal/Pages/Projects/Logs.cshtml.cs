@@ -39,7 +39,8 @@ public sealed class LogsModel(RegistryApi api) : ProjectPage(api)
         var filters = new List<string>();
         if (!string.IsNullOrWhiteSpace(Username)) filters.Add("username=~" + Uri.EscapeDataString(Username.Trim()));
         if (!string.IsNullOrWhiteSpace(Operation)) filters.Add("operation=" + Uri.EscapeDataString(Operation.Trim()));
-        var path = $"/projects/{ProjectRef}/logs?page={PageNumber}&page_size={PageSize}";
+        // Harbor's logs path takes the project's name, never its id.
+        var path = $"/projects/{Uri.EscapeDataString(Project.Name)}/logs?page={PageNumber}&page_size={PageSize}";
         if (filters.Count > 0) path += "&q=" + Uri.EscapeDataString(string.Join(',', filters));
         var list = await Api.GetAsync<List<ProjectLogEntry>>(path, cancellationToken);
         if (!list.Ok && Failed(list) is { } signIn) return signIn;
