@@ -54,7 +54,7 @@ public sealed class Report(Options options, Servers servers)
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"Client: one .NET HttpClient (SocketsHttpHandler, pooled connections){(cluster ? " per node" : "")}; manifest GETs by {(options.LoadGenerator == "wrk" ? "wrk" : "the same HttpClient")}. MiB = 2^20 bytes.");
         var turns = reference is null ? "ours and distribution take turns" : "ours, distribution and Azurite alone take turns, the order rotated";
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Figures of workloads 1-5 are medians of {options.Rounds} interleaved round(s) ({turns}; `sync` before each turn); workload 6 runs once, right after the warm-up.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Figures of workloads 1-5 are medians of {options.Rounds} interleaved round(s) ({turns}; {(Workloads.Runner.DropCaches ? "`sync` and a dropped page cache" : "`sync`")} before each turn); workload 6 runs once, right after the warm-up.");
         sb.AppendLine();
         if (reference is null)
         {
