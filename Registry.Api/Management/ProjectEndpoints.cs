@@ -106,8 +106,8 @@ public static class ProjectEndpoints
         var result = new List<ProjectDto>(page.Items.Count);
         foreach (var project in page.Items)
         {
-            result.Add(ToDto(project, caller, roles.TryGetValue(project.Id, out var role) ? role : null,
-                await artifacts.CountRepositoriesAsync(project.Name, context.RequestAborted)));
+            result.Add(await WithRetentionAsync(context, ToDto(project, caller, roles.TryGetValue(project.Id, out var role) ? role : null,
+                await artifacts.CountRepositoriesAsync(project.Name, context.RequestAborted)), project.Id));
         }
         Paging.WriteHeaders(context, query, page.Total);
         return result;
@@ -145,12 +145,14 @@ public static class ProjectEndpoints
     {
         var access = await context.ProjectAsync(project_name_or_id);
         var record = await store.GetProjectByIdAsync(access.Project.Id, context.RequestAborted) ?? throw Harbor.NotFound($"project {project_name_or_id} not found");
-        var dto = ToDto(record, context.Caller(), access.Role, await artifacts.CountRepositoriesAsync(record.Name, context.RequestAborted));
-        // Harbor binds a project to its retention policy through the retention_id metadata.
-        if (await context.RequestServices.GetRequiredService<IRetentionStore>().GetPolicyOfProjectAsync(record.Id, context.RequestAborted) is { } retention)
-            dto = dto with { Metadata = new Dictionary<string, string>(dto.Metadata) { ["retention_id"] = retention.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
-        return dto;
+        return await WithRetentionAsync(context, ToDto(record, context.Caller(), access.Role, await artifacts.CountRepositoriesAsync(record.Name, context.RequestAborted)), record.Id);
     }
+
+    /// <summary>Harbor binds a project to its retention policy through the <c>retention_id</c> metadata, in the list as in the project.</summary>
+    private static async Task<ProjectDto> WithRetentionAsync(HttpContext context, ProjectDto dto, long projectId) =>
+        await context.RequestServices.GetRequiredService<IRetentionStore>().GetPolicyOfProjectAsync(projectId, context.RequestAborted) is { } retention
+            ? dto with { Metadata = new Dictionary<string, string>(dto.Metadata) { ["retention_id"] = retention.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } }
+            : dto;
 
     private static async Task<IResult> UpdateAsync(HttpContext context, string project_name_or_id, ProjectReq request, IIdentityStore store, AuditLog audit, IGrainFactory grains)
     {

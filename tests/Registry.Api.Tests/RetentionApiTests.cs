@@ -81,6 +81,8 @@ public sealed class RetentionApiTests(PolicyFixture fixture) : IClassFixture<Pol
         var digests = await PushAsync($"{project}/app", "v1", "v2", "v3", "v4");
         var policy = await Admin.CreateAsync("/retentions", Policy(projectId, "", Rule("latestPushedK", 2)));
         Assert.Equal(policy.ToString(), (await Admin.JsonAsync($"/projects/{project}")).GetProperty("metadata").GetProperty("retention_id").GetString());
+        var listed = (await Admin.JsonAsync($"/projects?name={project}")).EnumerateArray().Single(p => p.GetProperty("name").GetString() == project);
+        Assert.Equal(policy.ToString(), listed.GetProperty("metadata").GetProperty("retention_id").GetString());
         var stored = await Admin.JsonAsync($"/retentions/{policy}");
         Assert.Equal(2, stored.GetProperty("rules")[0].GetProperty("params").GetProperty("latestPushedK").GetInt32());
         Assert.Equal(projectId, stored.GetProperty("scope").GetProperty("ref").GetInt64());
