@@ -229,14 +229,8 @@ public sealed class RobotApiTests(RobotFixture fixture) : IClassFixture<RobotFix
     {
         await Admin.CreateProjectAsync("robot-pages");
         for (var i = 0; i < 3; i++) await CreateAsync(Admin, ProjectRobot($"pager{i}", "robot-pages", "repository:pull"));
-        var first = await Admin.GetAsync("/robots?q=name%3D~robot-pages%2Bpager&page=1&page_size=2&sort=name");
-        Assert.Equal(["robot$robot-pages+pager0", "robot$robot-pages+pager1"], (await Expect.JsonAsync(first)).EnumerateArray().Select(r => r.GetProperty("name").GetString()));
-        Assert.Equal("3", first.Header("X-Total-Count"));
-        Assert.Contains("rel=\"next\"", first.Header("Link"));
-        var last = await Admin.GetAsync("/robots?q=name%3D~robot-pages%2Bpager&page=2&page_size=2&sort=name");
-        Assert.Equal(["robot$robot-pages+pager2"], (await Expect.JsonAsync(last)).EnumerateArray().Select(r => r.GetProperty("name").GetString()));
-        Assert.Equal("3", last.Header("X-Total-Count"));
-        Assert.DoesNotContain("rel=\"next\"", last.Header("Link"));
+        await PagingExpect.ThreeInPagesOfTwoAsync(Admin, "/robots?q=name%3D~robot-pages%2Bpager&sort=name", "name",
+            ["robot$robot-pages+pager0", "robot$robot-pages+pager1", "robot$robot-pages+pager2"]);
         await HarborExpect.ErrorAsync(await Admin.GetAsync("/robots?sort=secret"), HttpStatusCode.BadRequest, "BAD_REQUEST");
         await HarborExpect.ErrorAsync(await Admin.GetAsync("/robots?sort=-level"), HttpStatusCode.BadRequest, "BAD_REQUEST");
     }
