@@ -17,7 +17,8 @@ namespace Registry.Api.Auth;
 /// outage loosens the limit to per node, never lifts it.
 /// </para>
 /// </summary>
-public sealed class LoginThrottle(IMemoryCache cache, TimeProvider clock, ILogger<LoginThrottle> logger, IConnectionMultiplexer? redis = null)
+public sealed class LoginThrottle(IMemoryCache cache, TimeProvider clock, ILogger<LoginThrottle> logger,
+    [FromKeyedServices(Hosting.BackingServices.RedisServiceKey)] IConnectionMultiplexer? redis = null)
 {
     public const int MaxFailures = 10;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);

@@ -1,8 +1,6 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Registry.Api.Management;
 using Registry.Api.Oci;
-using Registry.Grains.Abstractions;
 
 namespace Registry.Api.Hosting;
 
@@ -25,15 +23,10 @@ public static class UnhandledErrors
     {
         var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         var unavailable = exception is null ? null : OciFailures.Unavailable(exception);
-        if (unavailable is not null)
-            context.Response.Headers.RetryAfter = OciFailures.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-
         if (context.Request.Path.StartsWithSegments("/v2"))
         {
             context.Response.Headers["Docker-Distribution-API-Version"] = "registry/2.0";
-            await (unavailable is null
-                ? OciErrors.WriteAsync(context, OciErrorCode.Unknown, context.TraceIdentifier)
-                : OciErrors.WriteAsync(context, OciErrorCode.Unavailable, $"{unavailable} unavailable; retry"));
+            await OciFailures.WriteAsync(context, unavailable);
             return;
         }
         if (exception is BadHttpRequestException bad) // a request Kestrel refused (a body too large, cut off): its status, not a 500
@@ -41,8 +34,6 @@ public static class UnhandledErrors
             await Harbor.WriteAsync(context, bad.StatusCode, Harbor.CodeFor(bad.StatusCode), "invalid request: the body or a parameter could not be read");
             return;
         }
-        await (unavailable is null
-            ? Harbor.WriteAsync(context, 500, "INTERNAL_SERVER_ERROR", $"internal error ({context.TraceIdentifier})")
-            : Harbor.WriteAsync(context, 503, "SERVICE_UNAVAILABLE", $"{unavailable} unavailable; retry"));
+        await Harbor.WriteFailureAsync(context, unavailable);
     }
 }

@@ -26,8 +26,7 @@ public sealed class LdapImportUsersValidator : AbstractValidator<LdapImportUsers
 
     public LdapImportUsersValidator()
     {
-        RuleFor(r => r.LdapUidList).NotEmpty().WithMessage($"ldap_uid_list needs 1 to {MaxUsers} names")
-            .Must(l => l is null || l.Count <= MaxUsers).WithMessage($"ldap_uid_list needs 1 to {MaxUsers} names");
+        RuleFor(r => r.LdapUidList).Must(l => l is { Count: > 0 and <= MaxUsers }).WithMessage($"ldap_uid_list needs 1 to {MaxUsers} names");
         RuleForEach(r => r.LdapUidList).Must(uid => !string.IsNullOrWhiteSpace(uid) && uid.Length <= 255)
             .WithMessage("each name in ldap_uid_list must be 1 to 255 characters");
     }

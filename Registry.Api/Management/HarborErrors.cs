@@ -29,6 +29,17 @@ public static class Harbor
         return context.Response.WriteAsJsonAsync(new ErrorBody([new ErrorItem(code, message)]), ManagementJson.Options, "application/json; charset=utf-8");
     }
 
+    /// <summary>
+    /// Harbor's answer to a failure: 503 with <c>Retry-After</c> when <paramref name="unavailable"/>
+    /// names the component out of reach, else 500 naming the request's trace id.
+    /// </summary>
+    public static Task WriteFailureAsync(HttpContext context, string? unavailable)
+    {
+        if (unavailable is null) return WriteAsync(context, 500, "INTERNAL_SERVER_ERROR", $"internal error ({context.TraceIdentifier})");
+        context.Response.Headers.RetryAfter = Oci.OciFailures.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteAsync(context, 503, "SERVICE_UNAVAILABLE", $"{unavailable} unavailable; retry");
+    }
+
     public static string CodeFor(int status) => status switch
     {
         400 => "BAD_REQUEST",

@@ -24,8 +24,7 @@ public static class ManagementApi
         var services = builder.Services;
         services.AddSingleton<SystemSettings>();
         services.AddSingleton<AuditLog>();
-        services.AddSingleton(sp => new LoginThrottle(sp.GetRequiredService<Microsoft.Extensions.Caching.Memory.IMemoryCache>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<LoginThrottle>>(), sp.GetKeyedService<StackExchange.Redis.IConnectionMultiplexer>(Registry.Api.Hosting.BackingServices.RedisServiceKey)));
+        services.AddSingleton<LoginThrottle>();
         services.AddLdap();
         services.AddValidatorsFromAssemblyContaining<AuditLog>(ServiceLifetime.Singleton);
         services.ConfigureHttpJsonOptions(o =>
@@ -172,15 +171,7 @@ public static class ManagementApi
             {
                 var unavailable = OciFailures.Unavailable(e);
                 logger.Log(unavailable is null ? LogLevel.Error : LogLevel.Warning, e, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
-                if (unavailable is not null)
-                {
-                    context.Response.Headers.RetryAfter = OciFailures.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                    await Harbor.WriteAsync(context, 503, "SERVICE_UNAVAILABLE", $"{unavailable} unavailable; retry");
-                }
-                else
-                {
-                    await Harbor.WriteAsync(context, 500, "INTERNAL_SERVER_ERROR", $"internal error ({context.TraceIdentifier})");
-                }
+                await Harbor.WriteFailureAsync(context, unavailable);
                 return Results.Empty;
             }
         }

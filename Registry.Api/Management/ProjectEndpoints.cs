@@ -103,11 +103,13 @@ public static class ProjectEndpoints
         var query = Paging.Parse(context, Fields, extra);
         var page = await store.ListProjectsAsync(query, visibleTo, context.RequestAborted);
         var roles = caller.UserId is { } id ? await store.GetRolesAsync(id, context.RequestAborted) : new Dictionary<long, int>();
+        var retentions = await context.RequestServices.GetRequiredService<IRetentionStore>()
+            .GetPolicyIdsOfProjectsAsync([.. page.Items.Select(p => p.Id)], context.RequestAborted);
         var result = new List<ProjectDto>(page.Items.Count);
         foreach (var project in page.Items)
         {
-            result.Add(await WithRetentionAsync(context, ToDto(project, caller, roles.TryGetValue(project.Id, out var role) ? role : null,
-                await artifacts.CountRepositoriesAsync(project.Name, context.RequestAborted)), project.Id));
+            result.Add(WithRetention(ToDto(project, caller, roles.TryGetValue(project.Id, out var role) ? role : null,
+                await artifacts.CountRepositoriesAsync(project.Name, context.RequestAborted)), retentions.TryGetValue(project.Id, out var policy) ? policy : null));
         }
         Paging.WriteHeaders(context, query, page.Total);
         return result;
@@ -145,14 +147,14 @@ public static class ProjectEndpoints
     {
         var access = await context.ProjectAsync(project_name_or_id);
         var record = await store.GetProjectByIdAsync(access.Project.Id, context.RequestAborted) ?? throw Harbor.NotFound($"project {project_name_or_id} not found");
-        return await WithRetentionAsync(context, ToDto(record, context.Caller(), access.Role, await artifacts.CountRepositoriesAsync(record.Name, context.RequestAborted)), record.Id);
+        var retention = await context.RequestServices.GetRequiredService<IRetentionStore>().GetPolicyOfProjectAsync(record.Id, context.RequestAborted);
+        return WithRetention(ToDto(record, context.Caller(), access.Role, await artifacts.CountRepositoriesAsync(record.Name, context.RequestAborted)), retention?.Id);
     }
 
     /// <summary>Harbor binds a project to its retention policy through the <c>retention_id</c> metadata, in the list as in the project.</summary>
-    private static async Task<ProjectDto> WithRetentionAsync(HttpContext context, ProjectDto dto, long projectId) =>
-        await context.RequestServices.GetRequiredService<IRetentionStore>().GetPolicyOfProjectAsync(projectId, context.RequestAborted) is { } retention
-            ? dto with { Metadata = new Dictionary<string, string>(dto.Metadata) { ["retention_id"] = retention.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) } }
-            : dto;
+    private static ProjectDto WithRetention(ProjectDto dto, long? policyId) => policyId is { } id
+        ? dto with { Metadata = new Dictionary<string, string>(dto.Metadata) { ["retention_id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture) } }
+        : dto;
 
     private static async Task<IResult> UpdateAsync(HttpContext context, string project_name_or_id, ProjectReq request, IIdentityStore store, AuditLog audit, IGrainFactory grains)
     {

@@ -84,15 +84,7 @@ public static class OciApi
         }
 
         context.Response.Clear();
-        if (unavailable is not null)
-        {
-            context.Response.Headers.RetryAfter = OciFailures.RetryAfterSeconds.ToString();
-            await OciErrors.WriteAsync(context, OciErrorCode.Unavailable, $"{unavailable} unavailable; retry");
-        }
-        else
-        {
-            await OciErrors.WriteAsync(context, OciErrorCode.Unknown, context.TraceIdentifier);
-        }
+        await OciFailures.WriteAsync(context, unavailable);
     }
 
     private delegate Task OciHandler(HttpContext context, OciRoute route, OciServices s, Caller caller);

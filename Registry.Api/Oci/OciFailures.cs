@@ -1,4 +1,6 @@
+using System.Globalization;
 using Registry.Grains;
+using Registry.Grains.Abstractions;
 using StackExchange.Redis;
 
 namespace Registry.Api.Oci;
@@ -24,5 +26,17 @@ public static class OciFailures
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The OCI answer to a failure: 503 <c>UNAVAILABLE</c> with <c>Retry-After</c> when
+    /// <paramref name="unavailable"/> names the component out of reach, else 500 <c>UNKNOWN</c>
+    /// naming the request's trace id.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, string? unavailable)
+    {
+        if (unavailable is null) return OciErrors.WriteAsync(context, OciErrorCode.Unknown, context.TraceIdentifier);
+        context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return OciErrors.WriteAsync(context, OciErrorCode.Unavailable, $"{unavailable} unavailable; retry");
     }
 }

@@ -27,6 +27,8 @@ public interface IRetentionStore
     Task<RetentionPolicyRecord?> CreatePolicyAsync(long projectId, string policy, string? cron, DateTimeOffset now, CancellationToken cancellationToken = default);
     Task<RetentionPolicyRecord?> GetPolicyAsync(long id, CancellationToken cancellationToken = default);
     Task<RetentionPolicyRecord?> GetPolicyOfProjectAsync(long projectId, CancellationToken cancellationToken = default);
+    /// <summary>The policy id of each of these projects that has one, in one query (a page of the project list).</summary>
+    Task<IReadOnlyDictionary<long, long>> GetPolicyIdsOfProjectsAsync(IReadOnlyCollection<long> projectIds, CancellationToken cancellationToken = default);
     /// <summary>Replaces the policy; its schedule counts from <paramref name="now"/>.</summary>
     Task<bool> UpdatePolicyAsync(long id, string policy, string? cron, DateTimeOffset now, CancellationToken cancellationToken = default);
     /// <summary>Deletes the policy with its executions and tasks.</summary>

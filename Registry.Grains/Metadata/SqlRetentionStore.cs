@@ -42,6 +42,16 @@ internal sealed class SqlRetentionStore(SqlSession session) : IRetentionStore
         session.ReadAsync((c, tx) => QuerySingleAsync(c, tx, $"SELECT {PolicyColumns} FROM retention_policies WHERE project_id = @p", ReadPolicy,
             cancellationToken, ("@p", projectId)), snapshot: false, cancellationToken);
 
+    public async Task<IReadOnlyDictionary<long, long>> GetPolicyIdsOfProjectsAsync(IReadOnlyCollection<long> projectIds, CancellationToken cancellationToken = default)
+    {
+        if (projectIds.Count == 0) return new Dictionary<long, long>();
+        // Ids are numbers, written into the statement as such.
+        var pairs = await session.ReadAsync((c, tx) => QueryAsync(c, tx,
+            $"SELECT project_id, id FROM retention_policies WHERE project_id IN ({string.Join(", ", projectIds)})", r => (Project: r.Long(0), Policy: r.Long(1)),
+            cancellationToken), snapshot: false, cancellationToken);
+        return pairs.ToDictionary(p => p.Project, p => p.Policy);
+    }
+
     public async Task<bool> UpdatePolicyAsync(long id, string policy, string? cron, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         await session.WriteAsync((c, tx) => ExecuteAsync(c, tx,
             "UPDATE retention_policies SET policy = @j, cron = @c, scheduled_at = @t, updated_at = @t WHERE id = @id", cancellationToken,

@@ -16,6 +16,23 @@ public sealed class OffsetClock : TimeProvider
     public void Advance(TimeSpan by) => Interlocked.Add(ref _offsetTicks, by.Ticks);
 }
 
+/// <summary>A registry whose <see cref="TimeProvider"/> is a <typeparamref name="TClock"/> the tests move.</summary>
+public abstract class ClockedRegistryFixture<TClock> : IAsyncLifetime where TClock : TimeProvider, new()
+{
+    public TClock Clock { get; } = new();
+
+    public RegistryFactory Registry { get; }
+
+    protected ClockedRegistryFixture() => Registry = new RegistryFactory
+    {
+        Customize = b => b.ConfigureTestServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock))),
+    };
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await Registry.DisposeAsync();
+}
+
 /// <summary>The registry for the label and retention tests, on an <see cref="OffsetClock"/>.</summary>
 public sealed class PolicyFixture : IAsyncLifetime
 {

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Registry.Grains.Abstractions;
 using Registry.Grains.Metadata;
 
@@ -19,21 +17,7 @@ public sealed class BinClock : TimeProvider
 }
 
 /// <summary>The registry for <see cref="RecycleBinApiTests"/>, on a clock the tests move.</summary>
-public sealed class RecycleBinFixture : IAsyncLifetime
-{
-    public BinClock Clock { get; } = new();
-
-    public RegistryFactory Registry { get; }
-
-    public RecycleBinFixture() => Registry = new RegistryFactory
-    {
-        Customize = b => b.ConfigureTestServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock))),
-    };
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await Registry.DisposeAsync();
-}
+public sealed class RecycleBinFixture : ClockedRegistryFixture<BinClock>;
 
 /// <summary>
 /// The recycle bin: artifacts deleted by digest (OCI, artifact and repository deletes) are listed

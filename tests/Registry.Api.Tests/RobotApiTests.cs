@@ -1,26 +1,9 @@
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Registry.Api.Tests;
 
 /// <summary>The registry for <see cref="RobotApiTests"/>, on a clock the expiry test moves forward.</summary>
-public sealed class RobotFixture : IAsyncLifetime
-{
-    public OffsetClock Clock { get; } = new();
-
-    public RegistryFactory Registry { get; }
-
-    public RobotFixture() => Registry = new RegistryFactory
-    {
-        Customize = b => b.ConfigureTestServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock))),
-    };
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync() => await Registry.DisposeAsync();
-}
+public sealed class RobotFixture : ClockedRegistryFixture<OffsetClock>;
 
 /// <summary>Robot accounts: creation, the secret shown once, use with the distribution API, scope limits, disable, refresh, expiry, IDOR.</summary>
 public sealed class RobotApiTests(RobotFixture fixture) : IClassFixture<RobotFixture>

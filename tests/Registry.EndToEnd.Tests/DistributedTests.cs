@@ -97,28 +97,7 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task WebhooksOfPushesThroughBothNodesAreDeliveredOnceEachInTheOrderOfThePushes()
     {
         // Both nodes run the dispatcher over the one outbox: each event must go out once, not once per node.
-        using var receiver = new HttpListener();
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        receiver.Prefixes.Add($"http://127.0.0.1:{port}/");
-        receiver.Start();
-        var received = new System.Collections.Concurrent.ConcurrentQueue<JsonNode>();
-        var receiving = Task.Run(async () =>
-        {
-            while (receiver.IsListening)
-            {
-                HttpListenerContext call;
-                try { call = await receiver.GetContextAsync(); }
-                catch (Exception) { return; }
-                using (var reader = new StreamReader(call.Request.InputStream)) received.Enqueue(JsonNode.Parse(await reader.ReadToEndAsync())!);
-                call.Response.StatusCode = 200;
-                call.Response.Close();
-            }
-        });
+        await using var receiver = new Registry.Api.Tests.WebhookReceiver();
 
         using var httpA = A.CreateClient();
         using var httpB = B.CreateClient();
@@ -131,7 +110,7 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
         await SendOkAsync(httpA, HttpMethod.Put, "api/v2.0/configurations", """{"webhook_allowed_targets":"127.0.0.1"}""");
         await SendOkAsync(httpA, HttpMethod.Post, "api/v2.0/projects", """{"project_name":"hooked","metadata":{"public":"false"}}""");
         await SendOkAsync(httpB, HttpMethod.Post, "api/v2.0/projects/hooked/webhook/policies",
-            $$"""{"name":"cluster","enabled":true,"event_types":["PUSH_ARTIFACT"],"targets":[{"type":"http","address":"http://127.0.0.1:{{port}}/hook"}]}""");
+            $$"""{"name":"cluster","enabled":true,"event_types":["PUSH_ARTIFACT"],"targets":[{"type":"http","address":"{{receiver.Url()}}"}]}""");
 
         const int pushes = 8;
         var ociA = new OciClient(httpA, "hooked/app", cluster.Tail);
@@ -146,15 +125,14 @@ public sealed class DistributedTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         var clock = Stopwatch.StartNew();
-        while (received.Count < pushes && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(200);
+        while (receiver.Received.Count < pushes && clock.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(200);
         await Task.Delay(3000); // a duplicate from the other node's dispatcher would arrive within a few polls
-        receiver.Stop();
-        await receiving;
 
-        var tags = received.Select(e => (string)e["event_data"]!["resources"]![0]!["tag"]!).ToList();
+        var received = receiver.Received.ToList();
+        var tags = received.Select(e => e.Json.GetProperty("event_data").GetProperty("resources")[0].GetProperty("tag").GetString()).ToList();
         output.WriteLine($"delivered: {string.Join(", ", tags)} in {clock.Elapsed.TotalSeconds:F1} s");
         Assert.Equal(Enumerable.Range(0, pushes).Select(i => $"v{i}"), tags);
-        Assert.All(received, e => Assert.Equal("PUSH_ARTIFACT", (string)e["type"]!));
+        Assert.All(received, e => Assert.Equal("PUSH_ARTIFACT", e.Json.GetProperty("type").GetString()));
     }
 
     [Fact]

@@ -88,6 +88,8 @@ public abstract class PolicyStoreConformanceTests : IAsyncLifetime
         Assert.NotNull(policy);
         Assert.Null(await _retention.CreatePolicyAsync(7, "{}", null, T0));
         Assert.Equal(policy, await _retention.GetPolicyOfProjectAsync(7));
+        Assert.Equal(new Dictionary<long, long> { [7] = policy!.Id }, await _retention.GetPolicyIdsOfProjectsAsync([7, 8]));
+        Assert.Empty(await _retention.GetPolicyIdsOfProjectsAsync([]));
         Assert.Equal(policy!.Id, Assert.Single(await _retention.ListScheduledAsync()).Id);
 
         Assert.True(await _retention.MarkScheduledAsync(policy.Id, T0, T0.AddHours(1)));

@@ -45,11 +45,7 @@ public sealed class UploadSessionGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task ARestartedSessionResumesAtTheSizeOfItsStoredBytes()
     {
-        var id = CheckedBlobStore.NewUploadId();
-        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(id);
-        await session.StartAsync(Repository);
-        var store = new CheckedBlobStore(new FileSystemBlobStore(fixture.DataPath));
-        await store.AppendUploadAsync(id, 0, new MemoryStream(new byte[1234]), null);
+        var (id, session, _) = await StartWithBytesAsync(new byte[1234]);
 
         await fixture.Cluster.DeactivateAsync(session.GetGrainId());
         var state = await fixture.Silo(1).GetGrain<IUploadSessionGrain>(id).GetStateAsync(Repository);
@@ -71,16 +67,12 @@ public sealed class UploadSessionGrainTests(ClusterFixture fixture)
     [Fact]
     public async Task AStoredButUnlinkedUploadIsRememberedByTheNextActivation()
     {
-        var id = CheckedBlobStore.NewUploadId();
-        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(id);
-        await session.StartAsync(Repository);
-        var store = new CheckedBlobStore(new FileSystemBlobStore(fixture.DataPath));
         var bytes = new byte[4321];
         Random.Shared.NextBytes(bytes);
-        await store.AppendUploadAsync(id, 0, new MemoryStream(bytes), null);
+        var (id, session, store) = await StartWithBytesAsync(bytes);
         var lease = await session.BeginWriteAsync(Repository, 4321);
         Assert.True(await session.EndWriteAsync(lease.LeaseId, 4321, release: false));
-        var digest = Digest.FromHash(Digest.Sha256, System.Security.Cryptography.SHA256.HashData(bytes));
+        var digest = Digest.Compute(bytes);
         await store.CommitUploadAsync(id, digest);
 
         // The link failed (503): the lease is given back with the stored digest, and the grain is
@@ -92,5 +84,16 @@ public sealed class UploadSessionGrainTests(ClusterFixture fixture)
         Assert.Null(retried.Error);
         Assert.Equal(digest, retried.Committed);
         Assert.Equal(4321, retried.Offset);
+    }
+
+    /// <summary>A session started through silo 0 whose upload already holds <paramref name="bytes"/>.</summary>
+    private async Task<(string Id, IUploadSessionGrain Session, CheckedBlobStore Store)> StartWithBytesAsync(byte[] bytes)
+    {
+        var id = CheckedBlobStore.NewUploadId();
+        var session = fixture.Silo(0).GetGrain<IUploadSessionGrain>(id);
+        await session.StartAsync(Repository);
+        var store = new CheckedBlobStore(new FileSystemBlobStore(fixture.DataPath));
+        await store.AppendUploadAsync(id, 0, new MemoryStream(bytes), null);
+        return (id, session, store);
     }
 }
